@@ -1,0 +1,52 @@
+"""Errors the connectors raise, grouped so callers decide by type, never by message.
+
+    ConnectorError                  anything a connector could not do
+     ├── ConnectorConfigError       credentials, URLs or permissions are wrong: fix config
+     ├── RetriableError             worth another try later (network, 5xx, throttling)
+     │    └── BudgetExhausted       the API allowance for now is spent: resume next run
+     └── FatalError                 the service answered something unusable: a bug or bad data
+
+Every message names the service and what was being done, and passes through
+`redact` so secrets never reach logs or the Prefect UI.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class ConnectorError(Exception):
+    """A connector could not complete an operation."""
+
+
+class ConnectorConfigError(ConnectorError):
+    """Credentials, URLs or permissions are wrong; retrying will not help."""
+
+
+class RetriableError(ConnectorError):
+    """A transient failure (network, 5xx, throttling); the next run can retry."""
+
+
+class BudgetExhausted(RetriableError):
+    """The API allowance is spent; work stops cleanly and resumes next run."""
+
+
+class FatalError(ConnectorError):
+    """The service answered something unusable."""
+
+
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)((?:client_secret|access_token|refresh_token|password|assertion)=)([^&\s]+)"),
+    re.compile(r'(?i)("(?:client_secret|access_token|refresh_token|password)"\s*:\s*")([^"]+)'),
+    re.compile(r"(?i)(authorization:\s*(?:bearer|oauth)\s+)(\S+)"),
+    re.compile(r"(?i)(://[^:/@\s]+:)([^@\s]+)(@)"),
+)
+
+
+def redact(text: str) -> str:
+    """Mask secrets (tokens, client secrets, passwords in URLs) in a message."""
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(
+            lambda m: m.group(1) + "***" + (m.group(3) if m.lastindex == 3 else ""), text
+        )
+    return text

@@ -1,0 +1,32 @@
+"""Microsoft 365 connector: Graph through O365 with app-only auth from config."""
+
+from connectors.m365.client import GraphClient, GraphError
+from connectors.m365.connection import open_account
+from connectors.m365.drive import DriveFile, upload_file
+from connectors.m365.mail import (
+    FOLDERS,
+    MESSAGE_COLUMNS,
+    Attachment,
+    MessageBatch,
+    read_messages,
+    send_mail,
+)
+from connectors.m365.todo import TodoTask, create_task, default_list_id, linked_tasks
+
+__all__ = [
+    "FOLDERS",
+    "MESSAGE_COLUMNS",
+    "Attachment",
+    "DriveFile",
+    "GraphClient",
+    "GraphError",
+    "MessageBatch",
+    "TodoTask",
+    "create_task",
+    "default_list_id",
+    "linked_tasks",
+    "open_account",
+    "read_messages",
+    "send_mail",
+    "upload_file",
+]

@@ -1,0 +1,96 @@
+"""The O365 connection kamsync uses for every Microsoft Graph call.
+
+O365 hard-codes the public cloud's authority and Graph URL; the subclasses
+here take both from config (national clouds and the sandbox use the same
+code), build msal without instance discovery, and renew client-credentials
+tokens themselves: with O365 2.1.10 and msal 1.39 O365's own refresh asks
+msal for `scopes=None` and fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msal import ConfidentialClientApplication
+from O365 import Account
+from O365.connection import Connection, MSGraphProtocol
+from O365.utils.token import MemoryTokenBackend
+
+from config.settings import M365Settings
+from connectors.errors import ConnectorConfigError, redact
+
+
+class GraphConnection(Connection):
+    """An O365 connection whose authority and token renewal come from kamsync."""
+
+    def __init__(
+        self, credentials: tuple[str, str], *, authority_url: str, scope: str, **kwargs: Any
+    ) -> None:
+        super().__init__(credentials, **kwargs)
+        self._msal_authority = f"{authority_url.rstrip('/')}/{self.tenant_id}"
+        self.scope = scope
+
+    @property
+    def msal_client(self) -> ConfidentialClientApplication:  # type: ignore[override]
+        if self._msal_client is None:
+            self._msal_client = ConfidentialClientApplication(
+                client_id=self.auth[0],
+                client_credential=self.auth[1],
+                authority=self._msal_authority,
+                token_cache=self.token_backend,
+                instance_discovery=False,
+                timeout=self.timeout,
+            )
+        return self._msal_client
+
+    def refresh_token(self) -> bool:
+        """Get a fresh app-only token for the Graph `.default` scope."""
+        result = self.msal_client.acquire_token_for_client(scopes=[self.scope])
+        token = result.get("access_token") if result else None
+        if not token:
+            detail = (result or {}).get("error_description") or (result or {}).get("error")
+            raise ConnectorConfigError(f"Microsoft 365 token renewal failed: {detail}")
+        if self.session is None:
+            self.session = self.get_session(load_token=True)
+        self.update_session_auth_header(access_token=token)
+        return True
+
+
+class GraphAccount(Account):
+    """An O365 account wired to `GraphConnection`."""
+
+    connection_constructor = GraphConnection
+
+
+def graph_protocol(graph_url: str) -> MSGraphProtocol:
+    """A Graph v1.0 protocol rooted at the configured Graph URL."""
+    root = graph_url.rstrip("/") + "/"
+    protocol_class = type("ConfiguredGraphProtocol", (MSGraphProtocol,), {"_protocol_url": root})
+    return protocol_class(api_version="v1.0")
+
+
+def open_account(settings: M365Settings) -> GraphAccount:
+    """Authenticate the app (client credentials) and return the O365 account."""
+    graph_url = str(settings.graph_url).rstrip("/")
+    account = GraphAccount(
+        (settings.client_id, settings.client_secret.get_secret_value()),
+        auth_flow_type="credentials",
+        tenant_id=settings.tenant_id,
+        protocol=graph_protocol(graph_url),
+        authority_url=str(settings.authority_url),
+        scope=f"{graph_url}/.default",
+        token_backend=MemoryTokenBackend(),
+        requests_delay=0,  # throttling is handled in connectors.m365.retry,
+        request_retries=0,  # not by a fixed sleep or urllib3 retries
+        timeout=int(settings.timeout_seconds),
+    )
+    # Ask msal directly (not `account.authenticate`) so a refusal keeps its reason.
+    result = account.con.msal_client.acquire_token_for_client(scopes=[account.con.scope])
+    if not result or "access_token" not in result:
+        reason = (result or {}).get("error_description") or (result or {}).get("error")
+        raise ConnectorConfigError(
+            f"Microsoft 365 sign-in failed at {settings.authority_url} for tenant "
+            f"{settings.tenant_id}: {redact(str(reason))}; check [m365] tenant_id, client_id, "
+            "client_secret and authority_url"
+        )
+    return account

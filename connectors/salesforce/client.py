@@ -1,0 +1,143 @@
+"""A Salesforce REST client: simple-salesforce plus auth renewal, retries and usage.
+
+All calls go through `SalesforceClient._call`, which renews an expired session
+once, retries transient failures (see `retry`), turns library exceptions into
+`connectors.errors` types and keeps the org's `Sforce-Limit-Info` figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceMalformedRequest,
+    SalesforceRefusedRequest,
+    SalesforceResourceNotFound,
+)
+
+from config.settings import SalesforceSettings
+from connectors.errors import (
+    BudgetExhausted,
+    ConnectorConfigError,
+    FatalError,
+    RetriableError,
+    redact,
+)
+from connectors.salesforce.auth import fetch_token
+from connectors.salesforce.retry import is_transient, with_retries
+
+T = TypeVar("T")
+Record = dict[str, Any]
+
+
+class SalesforceClient:
+    """One authenticated connection to an org, shared by every pull of a run."""
+
+    def __init__(self, settings: SalesforceSettings, http: requests.Session | None = None) -> None:
+        self._settings = settings
+        self._http = http or requests.Session()
+        self._session = fetch_token(settings, self._http)
+        self._sf = self._build()
+        #: API calls this client made (each REST request counts one).
+        self.calls = 0
+
+    @property
+    def instance_url(self) -> str:
+        return self._session.instance_url
+
+    @property
+    def api_usage(self) -> tuple[int, int] | None:
+        """(used, daily limit) as the org last reported them, if it did."""
+        usage = self._sf.api_usage.get("api-usage")
+        return (usage.used, usage.total) if usage is not None else None
+
+    def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[Record]]:
+        """Yield the records of a SOQL query page by page (`nextRecordsUrl` paging)."""
+        page = self._call(
+            lambda sf: sf.query(soql, include_deleted=include_deleted, timeout=self._timeout)
+        )
+        while True:
+            yield [_without_attributes(record) for record in page["records"]]
+            next_url = page.get("nextRecordsUrl")
+            if page.get("done", True) or not next_url:
+                return
+            page = self._call(
+                lambda sf, url=next_url: sf.query_more(
+                    url, identifier_is_url=True, timeout=self._timeout
+                )
+            )
+
+    def count(self, soql: str) -> int:
+        """`totalSize` of a `SELECT COUNT() ...` query."""
+        return int(self._call(lambda sf: sf.query(soql, timeout=self._timeout))["totalSize"])
+
+    @property
+    def _timeout(self) -> float:
+        return self._settings.timeout_seconds
+
+    def _build(self) -> Salesforce:
+        return Salesforce(
+            instance_url=self._session.instance_url,
+            session_id=self._session.access_token,
+            version=self._settings.api_version,
+            session=self._http,
+        )
+
+    def _renew(self) -> None:
+        self._session = fetch_token(self._settings, self._http)
+        self._sf = self._build()
+
+    def _call(self, action: Callable[[Salesforce], T]) -> T:
+        try:
+            return self._attempt(action)
+        except SalesforceExpiredSession:
+            self._renew()
+            try:
+                return self._attempt(action)
+            except SalesforceExpiredSession as exc:
+                raise ConnectorConfigError(
+                    f"Salesforce rejected a fresh session: {_describe(exc)}"
+                ) from None
+
+    def _attempt(self, action: Callable[[Salesforce], T]) -> T:
+        def counted() -> T:
+            self.calls += 1
+            return action(self._sf)
+
+        try:
+            return with_retries(counted)
+        except SalesforceExpiredSession:
+            raise
+        except SalesforceRefusedRequest as exc:
+            if "REQUEST_LIMIT_EXCEEDED" in str(exc.content):
+                raise BudgetExhausted(
+                    "Salesforce daily API limit reached; the pull resumes next run"
+                ) from None
+            raise ConnectorConfigError(
+                f"Salesforce refused the request: {_describe(exc)}"
+            ) from None
+        except SalesforceResourceNotFound as exc:
+            raise ConnectorConfigError(f"Salesforce resource not found: {_describe(exc)}") from None
+        except SalesforceMalformedRequest as exc:
+            raise FatalError(f"Salesforce rejected the request: {_describe(exc)}") from None
+        except (SalesforceError, requests.RequestException) as exc:
+            if is_transient(exc):
+                raise RetriableError(f"Salesforce unavailable: {redact(str(exc))}") from None
+            raise FatalError(f"Salesforce call failed: {redact(str(exc))}") from None
+
+
+def _without_attributes(record: Record) -> Record:
+    return {key: value for key, value in record.items() if key != "attributes"}
+
+
+def _describe(exc: SalesforceError) -> str:
+    content = exc.content
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        first = content[0]
+        return redact(f"{first.get('errorCode')}: {first.get('message')} ({exc.url})")
+    return redact(str(exc))

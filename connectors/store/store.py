@@ -1,0 +1,174 @@
+"""The Store: one engine, one short transaction per call, over the store's modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, Self
+
+import pandas as pd
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from connectors.store import links, mirror, outbox
+from connectors.store import runs as run_log
+from connectors.store.engine import open_engine, prepare_engine
+from connectors.store.errors import store_error
+from connectors.store.outbox import Operation
+
+
+class Store:
+    """kamsync's state: mirrored records, watermarks, task links, the outbox and runs."""
+
+    def __init__(self, url: str) -> None:
+        """Open (creating if needed) the store at a SQLAlchemy URL; StoreError if it cannot."""
+        self._engine = open_engine(url)
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> Self:
+        """A store over an engine built elsewhere (tests, shared pools)."""
+        prepare_engine(engine)
+        store = cls.__new__(cls)
+        store._engine = engine
+        return store
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """One transaction; database failures surface as StoreError naming the store."""
+        try:
+            with self._engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            url = self._engine.url.render_as_string(hide_password=False)
+            raise store_error("store statement failed on", url, exc) from exc
+
+    # mirror
+
+    def upsert_records(
+        self,
+        source: str,
+        object_name: str,
+        records: pd.DataFrame,
+        *,
+        id_column: str = "Id",
+        modstamp_column: str | None = "SystemModstamp",
+        watermark: tuple[str, str] | None = None,
+    ) -> int:
+        """Mirror a batch of records and, in the same transaction, the stream's new watermark."""
+        with self._transaction() as connection:
+            written = mirror.upsert_records(
+                connection,
+                source,
+                object_name,
+                records,
+                id_column=id_column,
+                modstamp_column=modstamp_column,
+            )
+            if watermark is not None:
+                mirror.set_watermark(connection, *watermark)
+        return written
+
+    def mark_deleted(
+        self,
+        source: str,
+        object_name: str,
+        ids: Iterable[str],
+        *,
+        watermark: tuple[str, str] | None = None,
+    ) -> int:
+        """Hide deleted records from reads; return how many were live. Watermark as in upserts."""
+        with self._transaction() as connection:
+            deleted = mirror.mark_deleted(connection, source, object_name, ids)
+            if watermark is not None:
+                mirror.set_watermark(connection, *watermark)
+        return deleted
+
+    def read_table(
+        self, source: str, object_name: str, *, include_deleted: bool = False
+    ) -> pd.DataFrame:
+        """The mirrored records of one object; an empty frame when none are mirrored."""
+        with self._transaction() as connection:
+            return mirror.read_table(
+                connection, source, object_name, include_deleted=include_deleted
+            )
+
+    def count(self, source: str, object_name: str, *, include_deleted: bool = False) -> int:
+        """How many records of one object are mirrored (live ones unless told otherwise)."""
+        with self._transaction() as connection:
+            return mirror.count(connection, source, object_name, include_deleted=include_deleted)
+
+    def watermark(self, stream: str) -> str | None:
+        """The last committed watermark of `stream`, None before its first batch."""
+        with self._transaction() as connection:
+            return mirror.watermark(connection, stream)
+
+    # links
+
+    def link_task(self, mailbox: str, external_id: str, task_id: str, list_id: str) -> None:
+        """Remember the To Do task made for a CRM record, replacing an older link."""
+        with self._transaction() as connection:
+            links.link_task(connection, mailbox, external_id, task_id, list_id)
+
+    def task_links(self) -> pd.DataFrame:
+        """Columns mailbox, external_id, task_id, list_id, linked_at (UTC)."""
+        with self._transaction() as connection:
+            return links.read_task_links(connection)
+
+    # outbox
+
+    def enqueue(self, operations: Iterable[Operation]) -> int:
+        """Add new operations; known keys are left as they are. Return how many were new."""
+        with self._transaction() as connection:
+            return outbox.enqueue(connection, operations)
+
+    def pending(self, kind: str | None = None) -> list[Operation]:
+        """Operations still to apply (pending or failed), oldest first."""
+        with self._transaction() as connection:
+            return outbox.pending(connection, kind)
+
+    def operation(self, key: str) -> Operation | None:
+        """The operation stored under `key`, if any."""
+        with self._transaction() as connection:
+            return outbox.operation(connection, key)
+
+    def mark_done(self, key: str, result: dict[str, Any] | None = None) -> None:
+        """Record that an operation took effect; KeyError for an unknown key."""
+        with self._transaction() as connection:
+            outbox.mark_done(connection, key, result)
+
+    def mark_failed(self, key: str, error: str) -> None:
+        """Count a failed attempt; the operation stays retryable (a done one stays done)."""
+        with self._transaction() as connection:
+            outbox.mark_failed(connection, key, error)
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many operations are pending, done and failed."""
+        with self._transaction() as connection:
+            return outbox.outbox_counts(connection)
+
+    # runs
+
+    def start_run(self, flow: str) -> int:
+        """Open a run of `flow` and return its id."""
+        with self._transaction() as connection:
+            return run_log.start_run(connection, flow)
+
+    def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+        """Close a run with its final status and summary; KeyError for an unknown id."""
+        with self._transaction() as connection:
+            run_log.finish_run(connection, run_id, status, summary)
+
+    def runs(self, flow: str | None = None) -> pd.DataFrame:
+        """Runs newest first: id, flow, started_at, finished_at, status, summary."""
+        with self._transaction() as connection:
+            return run_log.read_runs(connection, flow)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

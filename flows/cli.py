@@ -1,0 +1,184 @@
+"""The `kamsync` command line.
+
+    kamsync run cycle [--config FILE] [--dry-run]
+    kamsync sandbox up [--preset tiny|demo] [--state-dir DIR] [--reset]
+                       [--salesforce-port N] [--graph-port N]
+    kamsync demo
+    kamsync config check [--config FILE]
+
+User mistakes end with one message and a non-zero code, never a traceback:
+2 for configuration, 1 for a service or store that cannot be used.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from config.loader import ConfigError, config_path, load_settings
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="kamsync: Salesforce ⇄ Microsoft 365 sync for key account management.",
+)  # fmt: skip
+run_app = typer.Typer(no_args_is_help=True, help="Run a flow once, here and now.")
+sandbox_app = typer.Typer(no_args_is_help=True, help="Local stand-ins of Salesforce and Graph.")
+config_app = typer.Typer(no_args_is_help=True, help="Inspect the configuration.")
+app.add_typer(run_app, name="run")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(config_app, name="config")
+
+console = Console()
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML config file (default: $KAMSYNC_CONFIG or ./kamsync.toml)."),
+]
+
+
+def say_error(message: str) -> None:
+    """One unwrapped line (or a few) on stderr, whatever the terminal width."""
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn configuration, service and store failures into one line and an exit code."""
+    from connectors.errors import BudgetExhausted, ConnectorError, redact
+    from connectors.store import StoreError
+
+    try:
+        yield
+    except ConfigError as exc:
+        say_error(f"kamsync: {exc}")
+        raise typer.Exit(2) from None
+    except BudgetExhausted as exc:
+        say_error(f"kamsync: {exc}")
+        raise typer.Exit(0) from None
+    except (ConnectorError, StoreError) as exc:
+        say_error(f"kamsync: {redact(str(exc))}")
+        raise typer.Exit(1) from None
+
+
+def quiet_prefect_console() -> None:
+    """Keep Prefect's INFO lines off the terminal (they still reach the Prefect API)."""
+    for handler in ("CONSOLE", "CONSOLE_FLOW_RUNS", "CONSOLE_TASK_RUNS"):
+        os.environ.setdefault(f"PREFECT_LOGGING_HANDLERS_{handler}_LEVEL", "WARNING")
+
+
+@run_app.command("cycle")
+def run_cycle(
+    config: ConfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compute and print the plan; write nothing.")
+    ] = False,
+) -> None:
+    """Sync, reconcile, push To Do tasks and publish the report, once."""
+    with user_errors():
+        load_settings(config)  # fail fast, before Prefect starts
+        summary = execute_cycle(config_path(config), dry_run)
+    from flows.console import print_summary
+
+    print_summary(console, summary)
+
+
+def execute_cycle(config_file: Path, dry_run: bool) -> dict[str, object]:
+    """Run the `kam-cycle` flow in this process with a live progress display."""
+    quiet_prefect_console()
+    from flows.console import CycleProgress
+    from flows.cycle import kam_cycle
+    from flows.progress import listening
+
+    with CycleProgress(console) as display, listening(display):
+        return kam_cycle(config_file=str(config_file), dry_run=dry_run)
+
+
+@config_app.command("check")
+def config_check(config: ConfigOption = None) -> None:
+    """Validate the configuration and show what it points at (secrets hidden)."""
+    with user_errors():
+        settings = load_settings(config)
+    console.print(f"{config_path(config)}: OK")
+    console.print(
+        f"  Salesforce  {settings.salesforce.login_url} (API v{settings.salesforce.api_version})"
+    )
+    console.print(f"  Graph       {settings.m365.graph_url} tenant {settings.m365.tenant_id}")
+    console.print(f"  Mailboxes   {', '.join(settings.m365.mailboxes)}")
+    console.print(f"  Store       {settings.store.url}")
+
+
+@sandbox_app.command("up")
+def sandbox_up(
+    preset: Annotated[str, typer.Option(help="Seed size: tiny (tests) or demo.")] = "demo",
+    state_dir: Annotated[Path, typer.Option(help="Where the org, tenant and CA are kept.")] = Path(
+        ".kamsync/sandbox"
+    ),
+    reset: Annotated[bool, typer.Option("--reset", help="Forget all state and reseed.")] = False,
+    salesforce_port: Annotated[int, typer.Option(help="0 picks a free port.")] = 8443,
+    graph_port: Annotated[int, typer.Option(help="0 picks a free port.")] = 8444,
+) -> None:
+    """Start both stand-ins; the first stdout line is JSON with URLs, credentials and config."""
+    from sandbox.runner import SandboxOptions, SandboxStartError, run
+    from sandbox.seed import PRESETS
+
+    if preset not in PRESETS:
+        say_error(f"kamsync: unknown preset '{preset}'; choose one of {', '.join(PRESETS)}")
+        raise typer.Exit(2)
+    options = SandboxOptions(preset, state_dir, reset, salesforce_port, graph_port)
+    try:
+        run(options)
+    except SandboxStartError as exc:
+        say_error(f"kamsync: sandbox not started: {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command("demo")
+def demo(
+    state_dir: Annotated[Path, typer.Option(help="Sandbox state (kept between demos).")] = Path(
+        ".kamsync/demo"
+    ),
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Start from a freshly seeded org.")
+    ] = False,
+    salesforce_port: Annotated[int, typer.Option(help="0 picks a free port.")] = 8443,
+    graph_port: Annotated[int, typer.Option(help="0 picks a free port.")] = 8444,
+) -> None:
+    """Start the sandbox (demo preset), run the whole cycle against it, stop the sandbox."""
+    from flows.demo import SandboxProcess, SandboxUnavailable
+
+    try:
+        with SandboxProcess(state_dir, "demo", reset, salesforce_port, graph_port) as sandbox:
+            console.print(
+                f"Sandbox up: Salesforce {sandbox.info['salesforce']['instance_url']}, "
+                f"Microsoft Graph {sandbox.info['graph']['graph_url']}",
+                highlight=False,
+            )
+            with user_errors():
+                summary = execute_cycle(Path(sandbox.info["config"]), dry_run=False)
+    except SandboxUnavailable as exc:
+        say_error(f"kamsync demo: {exc}")
+        raise typer.Exit(1) from None
+    from flows.console import print_summary
+
+    print_summary(console, summary)
+    console.print(
+        f"\nThe sandbox state is kept in {state_dir}; run `make demo` again to see an "
+        "incremental run (no duplicate tasks), or `kamsync sandbox up --state-dir "
+        f"{state_dir}` to explore it.",
+        highlight=False,
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""What the CLI shows: live progress while the cycle runs, then its summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+STAGES = ("pull", "reconcile", "push", "report")
+
+
+class CycleProgress:
+    """A rich progress display fed by `flows.progress.step`."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            TextColumn("{task.fields[last]}", style="dim"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._tasks = {
+            stage: self.progress.add_task(stage, total=None, last="", start=False)
+            for stage in STAGES
+        }
+
+    def __enter__(self) -> CycleProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for task_id in self._tasks.values():
+            self.progress.update(task_id, total=1, completed=1)
+        self.progress.__exit__(None, None, None)
+
+    def step(self, stage: str, message: str) -> None:
+        task_id = self._tasks.get(stage)
+        if task_id is None:
+            return
+        self.progress.start_task(task_id)
+        for earlier in STAGES[: STAGES.index(stage)]:
+            self.progress.update(self._tasks[earlier], total=1, completed=1)
+        self.progress.update(task_id, last=message)
+        self.progress.console.print(f"  [green]✓[/] {stage}: {message}", highlight=False)
+
+
+def print_summary(console: Console, summary: dict[str, Any]) -> None:
+    """The cycle's outcome as a KAM or sales-ops engineer wants to read it."""
+    pulls = Table(title="Pulled", title_justify="left", show_edge=False)
+    for column in ("Source", "Changed this run", "Mirrored", "Mode"):
+        pulls.add_column(column, justify="left" if column in ("Source", "Mode") else "right")
+    for pull in summary["objects"]:
+        pulls.add_row(pull["object_name"], str(pull["pulled"]), str(pull["mirrored"]), pull["mode"])
+    for box in summary["mailboxes"]:
+        pulls.add_row(f"mail {box['mailbox']}", str(box["messages"]), "", "")
+    console.print(pulls)
+    dry = summary["dry_run"]
+    lines = [
+        f"Key accounts: [bold]{summary['key_accounts']}[/]",
+        f"Deadlines in horizon: [bold]{summary['deadlines']}[/] ({summary['overdue']} overdue, "
+        f"{summary['unassigned']} owned by someone without a configured mailbox)",
+        (
+            f"To Do tasks: would create [bold]{summary['tasks_planned']}[/], "
+            f"{summary['tasks_in_place']} already in place"
+            if dry
+            else f"To Do tasks: [bold]{summary['tasks_created']}[/] created, "
+            f"{summary['tasks_in_place']} already in place" + _failed(summary["pushes"])
+        ),
+        _report_line(summary["report"]),
+        f"Local copy: {summary['report']['local_path']}",
+        _digest_line(summary["digest"]),
+        f"API calls: Salesforce {summary['api_calls']['salesforce']}, "
+        f"Microsoft Graph {summary['api_calls']['graph']}",
+    ]
+    for line in lines:
+        console.print(line, highlight=False)
+    if dry and summary["planned"]:
+        plan = Table(title="Planned To Do tasks (dry run)", title_justify="left", show_edge=False)
+        for column in ("Mailbox", "Due", "Task", "Importance"):
+            plan.add_column(column)
+        for row in summary["planned"]:
+            plan.add_row(row["mailbox"], row["due_date"], row["title"], row["importance"])
+        console.print(plan)
+
+
+def _failed(pushes: list[dict[str, Any]]) -> str:
+    failed = sum(push["failed"] for push in pushes)
+    return f", [red]{failed} failed (retried next run)[/]" if failed else ""
+
+
+def _report_line(report: dict[str, Any]) -> str:
+    if report["onedrive_path"] is None:
+        return "Report: not uploaded (dry run)"
+    return f"Report in OneDrive: {report['onedrive_path']} ({report['web_url']})"
+
+
+def _digest_line(digest: dict[str, Any]) -> str:
+    recipients = ", ".join(digest["recipients"])
+    return {
+        "sent": f"Digest email sent to {recipients}",
+        "already sent": "Digest email: already sent today (sent once a day)",
+        "would send": f"Digest email: would send to {recipients} (dry run)",
+    }[digest["status"]]

@@ -1,0 +1,93 @@
+"""The `kam-cycle` flow: sync → reconcile → push → report, wired and nothing more."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from config.loader import load_settings
+from connectors.salesforce import objects_for
+from flows.push import push_todo, todo_operations
+from flows.reconcile import Analysis, reconcile
+from flows.report import publish_report, send_digest
+from flows.runtime import Runtime
+from flows.summary import CycleSummary, summarise
+from flows.sync import pull_mailbox, pull_salesforce_object
+
+
+@flow(name="kam-cycle")
+def kam_cycle(config_file: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Pull Salesforce and Microsoft 365, reconcile, push To Do tasks, publish the report.
+
+    `config_file` names the TOML file (secrets stay in it or in env vars, never in
+    run parameters); with `dry_run` nothing is written to either service.
+    """
+    settings = load_settings(config_file)
+    runtime = Runtime(settings)
+    run_id = runtime.store.start_run("kam-cycle")
+    try:
+        summary = _cycle(runtime, dry_run)
+    except BaseException as exc:
+        runtime.store.finish_run(run_id, "failed", {"error": str(exc)})
+        runtime.close()
+        raise
+    runtime.store.finish_run(run_id, "completed", summary.to_json())
+    runtime.close()
+    _publish_artifacts(summary)
+    return summary.to_json()
+
+
+def _cycle(runtime: Runtime, dry_run: bool) -> CycleSummary:
+    settings, today = runtime.settings, date.today()
+    objects = [pull_salesforce_object(runtime, spec) for spec in objects_for(settings)]
+    mailboxes = [pull_mailbox(runtime, box) for box in settings.m365.mailboxes]
+    analysis: Analysis = reconcile(runtime, today, runtime.salesforce.instance_url)
+    pushes = []
+    if not dry_run:
+        runtime.store.enqueue(todo_operations(analysis.todo_plan))
+        pushes = [push_todo(runtime, box) for box in settings.m365.mailboxes]
+    report = publish_report(runtime, analysis, today, dry_run)
+    digest = send_digest(runtime, analysis, report, today, dry_run)
+    return summarise(
+        analysis,
+        dry_run=dry_run,
+        objects=objects,
+        mailboxes=mailboxes,
+        pushes=pushes,
+        report=report,
+        digest=digest,
+        api_calls=runtime.api_calls(),
+    )
+
+
+def _publish_artifacts(summary: CycleSummary) -> None:
+    """Tables in the Prefect UI: what was pulled and what was pushed."""
+    create_table_artifact(
+        key="kam-cycle-pulls",
+        table=[
+            {"object": pull.object_name, "mode": pull.mode, "changed": pull.pulled,
+             "deleted": pull.deleted, "mirrored": pull.mirrored}
+            for pull in summary.objects
+        ],
+        description="Salesforce records pulled this run",
+    )  # fmt: skip
+    if summary.planned:
+        create_table_artifact(
+            key="kam-cycle-todo-plan",
+            table=summary.planned,
+            description="To Do tasks planned this run",
+        )
+    create_markdown_artifact(
+        key="kam-cycle-summary",
+        markdown=(
+            f"**{summary.key_accounts}** key accounts · **{summary.deadlines}** deadlines "
+            f"({summary.overdue} overdue) · To Do: **{summary.tasks_created}** created, "
+            f"{summary.tasks_in_place} already in place · report: "
+            f"{summary.report.onedrive_path or summary.report.local_path} · digest: "
+            f"{summary.digest.status}"
+        ),
+        description="kam-cycle outcome",
+    )

@@ -1,0 +1,76 @@
+"""Reconcile: read the mirror, derive key accounts, deadlines and the To Do plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from connectors.m365 import MESSAGE_COLUMNS
+from connectors.salesforce import objects_for
+from connectors.store import Store
+from flows.progress import step
+from flows.runtime import Runtime
+from transforms import (
+    collect_deadlines,
+    last_email_touch,
+    plan_todo_tasks,
+    select_key_accounts,
+    unassigned_deadlines,
+)
+
+LINK_COLUMNS = ["mailbox", "external_id", "task_id"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the push and report steps need, derived from one mirror snapshot."""
+
+    key_accounts: pd.DataFrame
+    deadlines: pd.DataFrame
+    engagement: pd.DataFrame
+    todo_plan: pd.DataFrame
+    unassigned: pd.DataFrame
+
+
+def mirror_frame(store: Store, source: str, name: str, columns: list[str]) -> pd.DataFrame:
+    """A mirrored table with at least `columns` (an empty one before the first pull)."""
+    frame = store.read_table(source, name)
+    missing = [column for column in columns if column not in frame.columns]
+    return frame.assign(**{column: None for column in missing}) if missing else frame
+
+
+@task(name="reconcile", cache_policy=NO_CACHE)
+def reconcile(runtime: Runtime, today: date, instance_url: str) -> Analysis:
+    """Run the transforms over the mirror (pure pandas, no calls to either service)."""
+    settings, store = runtime.settings, runtime.store
+    tables = {
+        spec.name: mirror_frame(store, "salesforce", spec.name, list(spec.select_list()))
+        for spec in objects_for(settings)
+    }
+    rule = settings.key_accounts
+    key_accounts = select_key_accounts(
+        tables["Account"], tables["Opportunity"], tables["User"], today=today,
+        revenue_share=rule.revenue_share, lookback_days=rule.lookback_days,
+        include_ids=rule.include, exclude_ids=rule.exclude, flag_field=rule.flag_field,
+    )  # fmt: skip
+    deadlines = collect_deadlines(
+        key_accounts, tables["Task"], tables["Opportunity"], tables["Contract"], today=today,
+        horizon_days=settings.deadlines.horizon_days,
+        renewal_notice_days=settings.deadlines.renewal_notice_days,
+    )  # fmt: skip
+    messages = mirror_frame(store, "m365", "messages", MESSAGE_COLUMNS)
+    engagement = last_email_touch(messages, tables["Contact"], key_accounts, today=today)
+    links = store.task_links().reindex(columns=LINK_COLUMNS)
+    mailboxes = settings.m365.mailboxes
+    plan = plan_todo_tasks(deadlines, links, mailboxes=mailboxes, instance_url=instance_url)
+    unassigned = unassigned_deadlines(deadlines, mailboxes)
+    step(
+        "reconcile",
+        f"{len(key_accounts)} key accounts, {len(deadlines)} deadlines "
+        f"({int(deadlines['overdue'].sum()) if len(deadlines) else 0} overdue)",
+    )
+    return Analysis(key_accounts, deadlines, engagement, plan, unassigned)

@@ -1,0 +1,78 @@
+"""The cycle's outcome in the user's terms: for the CLI, the Prefect UI and the run log."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from flows.push import TodoPush
+from flows.reconcile import Analysis
+from flows.report import DigestResult, ReportResult
+from flows.sync import MailboxPull, ObjectPull
+
+
+@dataclass
+class CycleSummary:
+    dry_run: bool
+    objects: list[ObjectPull]
+    mailboxes: list[MailboxPull]
+    key_accounts: int
+    deadlines: int
+    overdue: int
+    tasks_planned: int
+    tasks_in_place: int
+    unassigned: int
+    pushes: list[TodoPush]
+    report: ReportResult
+    digest: DigestResult
+    api_calls: dict[str, int]
+    planned: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def tasks_created(self) -> int:
+        return sum(push.created for push in self.pushes)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["tasks_created"] = self.tasks_created
+        return data
+
+
+def summarise(
+    analysis: Analysis,
+    *,
+    dry_run: bool,
+    objects: list[ObjectPull],
+    mailboxes: list[MailboxPull],
+    pushes: list[TodoPush],
+    report: ReportResult,
+    digest: DigestResult,
+    api_calls: dict[str, int],
+) -> CycleSummary:
+    plan = analysis.todo_plan
+    to_create = plan[plan["action"] == "create"]
+    deadlines = analysis.deadlines
+    return CycleSummary(
+        dry_run=dry_run,
+        objects=objects,
+        mailboxes=mailboxes,
+        key_accounts=len(analysis.key_accounts),
+        deadlines=len(deadlines),
+        overdue=int(deadlines["overdue"].sum()) if len(deadlines) else 0,
+        tasks_planned=len(to_create),
+        tasks_in_place=len(plan) - len(to_create),
+        unassigned=len(analysis.unassigned),
+        pushes=pushes,
+        report=report,
+        digest=digest,
+        api_calls=api_calls,
+        planned=_planned_rows(to_create),
+    )
+
+
+def _planned_rows(to_create: pd.DataFrame) -> list[dict[str, Any]]:
+    columns = ["mailbox", "due_date", "title", "importance"]
+    rows = to_create[columns].sort_values(["mailbox", "due_date"]).to_dict("records")
+    return [{**row, "due_date": row["due_date"].isoformat()} for row in rows]

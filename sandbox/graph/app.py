@@ -1,0 +1,67 @@
+"""The Graph stand-in as one ASGI app: Entra authority, Graph v1.0, download links.
+
+Middleware, outermost first: request ids on every response, then the bearer
+check on every /v1.0 path. Unknown /v1.0 routes answer Graph's 400
+"Resource not found for the segment".
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from sandbox.graph.authority import authority_routes
+from sandbox.graph.calendar import calendar_routes
+from sandbox.graph.directory import GraphContext
+from sandbox.graph.drive import drive_routes
+from sandbox.graph.errors import GraphError, handle_graph_error, handle_http_error
+from sandbox.graph.http import RequestIdMiddleware
+from sandbox.graph.mail import mail_routes
+from sandbox.graph.mail_attachments import attachment_routes
+from sandbox.graph.sendmail import send_routes
+from sandbox.graph.todo_links import todo_link_routes
+from sandbox.graph.todo_lists import todo_list_routes
+from sandbox.graph.todo_tasks import todo_task_routes
+from sandbox.graph.tokens import BearerAuthMiddleware
+from sandbox.graph.users import user_routes
+from sandbox.state import DocStore
+
+
+def graph_routes() -> list[BaseRoute]:
+    """Every route; more specific paths come before the ones that would swallow them."""
+    return [
+        *authority_routes(),
+        *send_routes(),
+        *attachment_routes(),
+        *mail_routes(),
+        *calendar_routes(),
+        *todo_link_routes(),
+        *todo_task_routes(),
+        *todo_list_routes(),
+        *drive_routes(),
+        *user_routes(),
+    ]
+
+
+def create_app(
+    store: DocStore,
+    *,
+    tenant_id: str,
+    client_id: str,
+    client_secret: str,
+    token_lifetime_seconds: int = 3600,
+) -> Starlette:
+    """The authority (msal authority `{base}/{tenant_id}`) and Graph (`{base}/v1.0/`)."""
+    context = GraphContext(store, tenant_id, client_id, client_secret, token_lifetime_seconds)
+    app = Starlette(
+        routes=graph_routes(),
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(BearerAuthMiddleware, context=context),
+        ],
+        exception_handlers={GraphError: handle_graph_error, HTTPException: handle_http_error},
+    )
+    app.state.graph = context
+    return app

@@ -1,0 +1,114 @@
+"""The Salesforce stand-in as one Starlette app serving both the login host
+(/services/oauth2/token) and the instance (/services/data/...).
+
+Unknown paths and methods answer with Salesforce's NOT_FOUND and
+METHOD_NOT_ALLOWED bodies, so a client calling something the sandbox does not
+offer fails loudly instead of reading an empty success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sandbox.salesforce.api_context import (
+    ApiHandler,
+    limits_handler,
+    list_versions,
+    resource_map,
+    versioned,
+)
+from sandbox.salesforce.api_usage import ApiUsage, LimitInfoHeader
+from sandbox.salesforce.auth import TokenIssuer
+from sandbox.salesforce.errors import ApiError, api_error_response, not_found
+from sandbox.salesforce.query_api import QueryResource
+from sandbox.salesforce.record_writes import RecordWriter
+from sandbox.salesforce.sobject_api import SObjectResource
+from sandbox.state import DocStore
+
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PATCH", "DELETE")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    store: DocStore,
+    *,
+    client_id: str,
+    client_secret: str,
+    token_lifetime_seconds: int = 7200,
+    daily_api_limit: int = 100_000,
+    clock: Callable[[], datetime] = _utc_now,
+) -> Starlette:
+    """The app for one org kept in `store`; `clock` (aware UTC) sets "now" for
+    timestamps, token expiry and relative date literals."""
+    tokens = TokenIssuer(
+        store,
+        client_id=client_id,
+        client_secret=client_secret,
+        lifetime_seconds=token_lifetime_seconds,
+        clock=clock,
+    )
+    usage = ApiUsage(store, daily_api_limit, clock)
+    queries = QueryResource(store, clock)
+    sobjects = SObjectResource(RecordWriter(store, clock))
+
+    def api(path: str, handler: ApiHandler, methods: list[str]) -> Route:
+        return Route(
+            "/services/data/{version}" + path, versioned(tokens, usage, handler), methods=methods
+        )
+
+    def both(path: str, handler: ApiHandler, methods: list[str]) -> list[Route]:
+        """The path with and without a trailing slash (clients use both)."""
+        return [api(path, handler, methods), api(path + "/", handler, methods)]
+
+    routes = [
+        Route("/services/oauth2/token", tokens.token_endpoint, methods=["POST"]),
+        Route("/services/data", list_versions, methods=["GET"]),
+        Route("/services/data/", list_versions, methods=["GET"]),
+        *both("", resource_map, ["GET"]),
+        *both("/limits", limits_handler(usage), ["GET"]),
+        *both("/query", queries.first_page("query"), ["GET"]),
+        *both("/queryAll", queries.first_page("queryAll"), ["GET"]),
+        api("/query/{locator}", queries.next_page("query"), ["GET"]),
+        api("/queryAll/{locator}", queries.next_page("queryAll"), ["GET"]),
+        *both("/sobjects", sobjects.global_describe, ["GET"]),
+        *both("/sobjects/{sobject}", sobjects.collection, ["GET", "POST"]),
+        api("/sobjects/{sobject}/describe", sobjects.describe, ["GET"]),
+        api("/sobjects/{sobject}/describe/", sobjects.describe, ["GET"]),
+        api("/sobjects/{sobject}/{record_id}", sobjects.record, ["GET", "PATCH", "DELETE"]),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(LimitInfoHeader, usage=usage)],
+        exception_handlers={
+            ApiError: api_error_response,
+            404: _route_not_found,
+            405: _method_not_allowed,
+        },
+    )
+
+
+async def _route_not_found(request: Request, exc: Exception) -> Response:
+    return await api_error_response(request, not_found())
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    offered = {method.strip() for method in (exc.headers or {}).get("Allow", "").split(",")}
+    allowed = ",".join(method for method in _METHOD_ORDER if method in offered)
+    message = f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}"
+    return JSONResponse(
+        [{"errorCode": "METHOD_NOT_ALLOWED", "message": message}],
+        status_code=405,
+        headers={"Allow": allowed},
+    )

@@ -1,0 +1,155 @@
+"""The sandbox org's objects and fields: the one table the Salesforce stand-in
+and the seed generator both follow.
+
+Each object maps field name -> `Field`. References name their target objects
+and the relationship name used in SOQL paths (`Account.Owner.Email`).
+Every object also gets the bookkeeping fields from `SYSTEM_FIELDS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Salesforce field types used here (the `type` of a describe field).
+ID, STRING, TEXTAREA, EMAIL, URL, PHONE, PICKLIST = (
+    "id", "string", "textarea", "email", "url", "phone", "picklist",
+)
+BOOLEAN, CURRENCY, DOUBLE, PERCENT, INT, DATE, DATETIME, REFERENCE = (
+    "boolean", "currency", "double", "percent", "int", "date", "datetime", "reference",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    type: str
+    reference_to: tuple[str, ...] = ()
+    relationship_name: str | None = None
+    #: read-only fields the server computes (formula, roll-up, auto-number, system)
+    calculated: bool = False
+    updateable: bool = True
+    nillable: bool = True
+
+
+def ref(*targets: str, rel: str) -> Field:
+    return Field(REFERENCE, tuple(targets), rel)
+
+
+SYSTEM_FIELDS: dict[str, Field] = {
+    "Id": Field(ID, updateable=False, nillable=False),
+    "IsDeleted": Field(BOOLEAN, updateable=False, nillable=False),
+    "CreatedDate": Field(DATETIME, updateable=False, nillable=False),
+    "CreatedById": Field(REFERENCE, ("User",), "CreatedBy", updateable=False),
+    "LastModifiedDate": Field(DATETIME, updateable=False, nillable=False),
+    "LastModifiedById": Field(REFERENCE, ("User",), "LastModifiedBy", updateable=False),
+    "SystemModstamp": Field(DATETIME, updateable=False, nillable=False),
+}
+
+_OWNER = ref("User", rel="Owner")
+
+OBJECTS: dict[str, dict[str, Field]] = {
+    "User": {
+        "Username": Field(STRING, nillable=False),
+        "Email": Field(EMAIL, nillable=False),
+        "FirstName": Field(STRING),
+        "LastName": Field(STRING, nillable=False),
+        "Name": Field(STRING, calculated=True, updateable=False),
+        "Title": Field(STRING),
+        "Department": Field(STRING),
+        "IsActive": Field(BOOLEAN, nillable=False),
+        "ManagerId": ref("User", rel="Manager"),
+    },
+    "Account": {
+        "Name": Field(STRING, nillable=False),
+        "Type": Field(PICKLIST),
+        "Industry": Field(PICKLIST),
+        "Website": Field(URL),
+        "Phone": Field(PHONE),
+        "BillingCity": Field(STRING),
+        "BillingCountry": Field(STRING),
+        "AnnualRevenue": Field(CURRENCY),
+        "NumberOfEmployees": Field(INT),
+        "OwnerId": _OWNER,
+        "ParentId": ref("Account", rel="Parent"),
+        "Key_Account__c": Field(BOOLEAN, nillable=False),
+        "Description": Field(TEXTAREA),
+    },
+    "Contact": {
+        "AccountId": ref("Account", rel="Account"),
+        "FirstName": Field(STRING),
+        "LastName": Field(STRING, nillable=False),
+        "Name": Field(STRING, calculated=True, updateable=False),
+        "Email": Field(EMAIL),
+        "Phone": Field(PHONE),
+        "Title": Field(STRING),
+        "OwnerId": _OWNER,
+    },
+    "Opportunity": {
+        "AccountId": ref("Account", rel="Account"),
+        "Name": Field(STRING, nillable=False),
+        "StageName": Field(PICKLIST, nillable=False),
+        "Amount": Field(CURRENCY),
+        "Probability": Field(PERCENT),
+        "ExpectedRevenue": Field(CURRENCY, calculated=True, updateable=False),
+        "CloseDate": Field(DATE, nillable=False),
+        "Type": Field(PICKLIST),
+        "IsClosed": Field(BOOLEAN, updateable=False, nillable=False),
+        "IsWon": Field(BOOLEAN, updateable=False, nillable=False),
+        "ForecastCategoryName": Field(PICKLIST),
+        "NextStep": Field(STRING),
+        "OwnerId": _OWNER,
+    },
+    "Case": {
+        "CaseNumber": Field(STRING, calculated=True, updateable=False),
+        "AccountId": ref("Account", rel="Account"),
+        "ContactId": ref("Contact", rel="Contact"),
+        "Subject": Field(STRING),
+        "Description": Field(TEXTAREA),
+        "Status": Field(PICKLIST),
+        "Priority": Field(PICKLIST),
+        "Origin": Field(PICKLIST),
+        "IsClosed": Field(BOOLEAN, updateable=False, nillable=False),
+        "ClosedDate": Field(DATETIME, updateable=False),
+        "IsEscalated": Field(BOOLEAN, nillable=False),
+        "OwnerId": _OWNER,
+    },
+    "Contract": {
+        "AccountId": ref("Account", rel="Account"),
+        "ContractNumber": Field(STRING, calculated=True, updateable=False),
+        "Status": Field(PICKLIST, nillable=False),
+        "StartDate": Field(DATE),
+        "EndDate": Field(DATE),
+        "ContractTerm": Field(INT),
+        "OwnerId": _OWNER,
+        "Description": Field(TEXTAREA),
+    },
+    "Task": {
+        "WhoId": ref("Contact", rel="Who"),
+        "WhatId": ref("Account", "Opportunity", "Case", "Contract", rel="What"),
+        "AccountId": Field(REFERENCE, ("Account",), "Account", updateable=False),
+        "Subject": Field(STRING),
+        "ActivityDate": Field(DATE),
+        "Status": Field(PICKLIST, nillable=False),
+        "Priority": Field(PICKLIST, nillable=False),
+        "IsClosed": Field(BOOLEAN, updateable=False, nillable=False),
+        "Description": Field(TEXTAREA),
+        "OwnerId": _OWNER,
+    },
+    "Event": {
+        "WhoId": ref("Contact", rel="Who"),
+        "WhatId": ref("Account", "Opportunity", "Case", "Contract", rel="What"),
+        "AccountId": Field(REFERENCE, ("Account",), "Account", updateable=False),
+        "Subject": Field(STRING),
+        "StartDateTime": Field(DATETIME),
+        "EndDateTime": Field(DATETIME),
+        "ActivityDate": Field(DATE),
+        "DurationInMinutes": Field(INT),
+        "Location": Field(STRING),
+        "Description": Field(TEXTAREA),
+        "OwnerId": _OWNER,
+    },
+}
+
+
+def fields_of(sobject: str) -> dict[str, Field]:
+    """All fields of an object, system fields first (KeyError if the object is unknown)."""
+    return {**SYSTEM_FIELDS, **OBJECTS[sobject]}

@@ -1,0 +1,124 @@
+"""The synthetic company, assembled: Northwind Industrial Supply and its clients.
+
+Each stage draws from its own seeded `random.Random`, so the output depends
+only on (preset, today), and changing one stage leaves the others' data alone.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from faker import Faker
+
+from sandbox.seed.activities import logged_event_records, task_records
+from sandbox.seed.calendars import calendar_events
+from sandbox.seed.clock import Clock
+from sandbox.seed.correspondence import client_threads, internal_threads, newsletters
+from sandbox.seed.crm import ClientContact, account_records, contact_records
+from sandbox.seed.mail import deliver
+from sandbox.seed.meetings import Meeting, plan_meetings
+from sandbox.seed.model import GraphSeed, GroundTruth, Record, Seed
+from sandbox.seed.names import NameBook
+from sandbox.seed.people import Staff, default_todo_lists, graph_users, hire_staff, user_records
+from sandbox.seed.pipeline import opportunity_records
+from sandbox.seed.plans import AccountPlan, plan_accounts
+from sandbox.seed.presets import Preset, preset_named
+from sandbox.seed.records import IdMint
+from sandbox.seed.service import case_records, contract_records
+from sandbox.seed.texts import newsletter_domains
+from sandbox.seed.truth import key_account_ids
+
+COMPANY_NAME = "Northwind Industrial Supply"
+TENANT_DOMAIN = "northwind-sandbox.example"
+_SEED = 20_261_127
+
+
+@dataclass(frozen=True)
+class _Company:
+    """What both services are generated from: the preset, the people and the accounts."""
+
+    preset: str
+    sizes: Preset
+    clock: Clock
+    staff: Staff
+    plans: list[AccountPlan]
+
+    def rng(self, stage: str) -> random.Random:
+        """The stage's own seeded generator, so stages never disturb each other."""
+        return random.Random(f"{_SEED}/{self.preset}/{stage}")
+
+
+def _salesforce_org(
+    company: _Company, names: NameBook, ids: IdMint
+) -> tuple[dict[str, list[Record]], dict[str, list[ClientContact]], list[Meeting]]:
+    """The org's records by object, the contacts by account and the meetings they had."""
+    clock, staff, plans, rng = company.clock, company.staff, company.plans, company.rng
+    author, scale = staff.integration.user_id, company.sizes.activity_scale
+    contacts, people = contact_records(plans, names, ids, clock, author, rng("contacts"))
+    opportunities, open_deals = opportunity_records(plans, ids, clock, author, rng("opportunities"))
+    meetings = plan_meetings(plans, people, staff, clock, scale, rng("meetings"))
+    salesforce = {
+        "User": user_records(staff, clock, rng("users")),
+        "Account": account_records(plans, clock, author, rng("account-records")),
+        "Contact": contacts,
+        "Opportunity": opportunities,
+        "Case": case_records(plans, people, ids, clock, author, scale, rng("cases")),
+        "Contract": contract_records(plans, ids, clock, author, rng("contracts")),
+        "Task": task_records(plans, people, open_deals, ids, clock, author, scale, rng("tasks")),
+        "Event": logged_event_records(meetings, plans, ids, clock, author, rng("events")),
+    }
+    return salesforce, people, meetings
+
+
+def _microsoft_365(
+    company: _Company, people: dict[str, list[ClientContact]], meetings: list[Meeting]
+) -> tuple[GraphSeed, dict[str, str | None]]:
+    """The tenant (users, mailboxes, calendars, To Do lists) and what each email is about."""
+    clock, staff, plans, sizes = company.clock, company.staff, company.plans, company.sizes
+    mail_rng = company.rng("mail")
+    emails = client_threads(plans, people, staff, clock, sizes, mail_rng)
+    emails += internal_threads(plans, staff, clock, sizes, mail_rng)
+    emails += newsletters(staff, clock, sizes, mail_rng)
+    mailbox_of = {person.email: person.graph_id for person in staff.everyone}
+    messages, message_truth = deliver(emails, mailbox_of, clock, mail_rng)
+    graph = GraphSeed(
+        tenant_domain=TENANT_DOMAIN,
+        users=graph_users(staff),
+        messages=messages,
+        events=calendar_events(meetings, clock, company.rng("calendars")),
+        todo_lists=default_todo_lists(staff),
+    )
+    return graph, message_truth
+
+
+def generate(preset: str, today: date) -> Seed:
+    """The company of `preset` as of `today` (ValueError for an unknown preset)."""
+    sizes = preset_named(preset)
+    clock = Clock(today)
+    ids = IdMint()
+    fake = Faker("en_US")
+    fake.seed_instance(_SEED)
+    names = NameBook(fake, sizes.name_pool, newsletter_domains() | {TENANT_DOMAIN})
+    staff = hire_staff(sizes, names, TENANT_DOMAIN, ids, random.Random(f"{_SEED}/{preset}/staff"))
+    plans = plan_accounts(
+        sizes, staff, names, ids, clock, random.Random(f"{_SEED}/{preset}/accounts")
+    )
+    company = _Company(preset, sizes, clock, staff, plans)
+    salesforce, people, meetings = _salesforce_org(company, names, ids)
+    graph, message_truth = _microsoft_365(company, people, meetings)
+    truth = GroundTruth(
+        message_accounts=message_truth,
+        event_accounts={meeting.ical_uid: meeting.account_id for meeting in meetings},
+        key_account_ids=key_account_ids(salesforce["Account"], salesforce["Opportunity"], today),
+    )
+    return Seed(
+        preset=preset,
+        today=today,
+        company_name=COMPANY_NAME,
+        salesforce=salesforce,
+        graph=graph,
+        truth=truth,
+        kam_emails=[person.email for person in staff.kams],
+    )

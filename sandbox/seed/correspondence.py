@@ -1,0 +1,217 @@
+"""Who wrote whom: client threads, internal mail and newsletters of the last 90 days.
+
+Client threads run between an account's owner and its contacts (sometimes
+from a contact's private free-mail address); internal mail sometimes
+discusses a client by name; newsletters are bulk noise.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sandbox.seed.clock import Clock
+from sandbox.seed.crm import ClientContact
+from sandbox.seed.mail import Address, Email, address
+from sandbox.seed.names import FREE_MAIL_DOMAINS, ascii_slug
+from sandbox.seed.people import Staff
+from sandbox.seed.plans import AccountPlan, Tier
+from sandbox.seed.presets import Preset
+from sandbox.seed.texts import (
+    HEADLINES,
+    INTERNAL_CLIENT_SUBJECTS,
+    INTERNAL_LINES,
+    INTERNAL_SUBJECTS,
+    NEWSLETTERS,
+    TOPICS,
+    TOPICS_BY_TIER,
+    Topic,
+    letter,
+)
+
+MAIL_WINDOW_DAYS = 89
+_THREADS: dict[Tier, tuple[int, int]] = {"big": (6, 12), "small": (1, 3), "prospect": (0, 2)}
+_PRIVATE_ADDRESS_SHARE = 0.05
+_COPY_BACK_OFFICE_SHARE = 0.5
+_CLIENT_STARTS_SHARE = 0.55
+_INTERNAL_ABOUT_CLIENT_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class Side:
+    """One party of a thread and the lines it writes."""
+
+    who: Address
+    lines: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A conversation to write out: who starts it, who answers, what it is about."""
+
+    key: str
+    account_id: str | None
+    subject: str
+    starter: Side
+    answerer: Side
+    cc: tuple[Address, ...] = ()
+    attachments: bool = False
+    urgent: bool = False
+
+
+def write_thread(
+    thread: Thread, start: datetime, length: int, clock: Clock, rng: random.Random
+) -> list[Email]:
+    """Up to `length` emails alternating between the two sides, replies hours apart."""
+    emails = []
+    sent = start
+    for index in range(length):
+        if index:
+            sent += timedelta(minutes=rng.randint(20, 1800))
+            if sent >= clock.now - timedelta(minutes=1):
+                break
+        writer, reader = (
+            (thread.starter, thread.answerer)
+            if index % 2 == 0
+            else (thread.answerer, thread.starter)
+        )
+        body = letter(
+            reader.who["emailAddress"]["name"],
+            rng.choice(writer.lines),
+            writer.who["emailAddress"]["name"],
+        )
+        emails.append(
+            Email(
+                key=f"{thread.key}/{index}",
+                thread_key=thread.key,
+                account_id=thread.account_id,
+                subject=thread.subject if index == 0 else f"RE: {thread.subject}",
+                body=body,
+                sender=writer.who,
+                to=(reader.who,),
+                cc=thread.cc,
+                sent=sent,
+                has_attachments=thread.attachments and index == 0,
+                importance="high" if thread.urgent else "normal",
+            )
+        )
+    return emails
+
+
+def _client_address(contact: ClientContact, rng: random.Random) -> Address:
+    """The contact's CRM address, or now and then a private free-mail one."""
+    if rng.random() < _PRIVATE_ADDRESS_SHARE:
+        local = ascii_slug(contact.first_name, "") + ascii_slug(contact.last_name, "")
+        return address(contact.name, f"{local}@{rng.choice(FREE_MAIL_DOMAINS)}")
+    return contact.address
+
+
+def _subject(topic: Topic, plan: AccountPlan, clock: Clock, rng: random.Random) -> str:
+    return rng.choice(topic.subjects).format(
+        client=plan.company.short_name, number=rng.randint(10000, 99999), year=clock.today.year + 1
+    )
+
+
+def client_threads(
+    plans: list[AccountPlan],
+    contacts: dict[str, list[ClientContact]],
+    staff: Staff,
+    clock: Clock,
+    preset: Preset,
+    rng: random.Random,
+) -> list[Email]:
+    """Threads between each account's owner and its contacts."""
+    emails: list[Email] = []
+    for plan in plans:
+        count = round(rng.randint(*_THREADS[plan.tier]) * preset.mail_scale)
+        for number in range(count):
+            topic = TOPICS[rng.choice(TOPICS_BY_TIER[plan.tier])]
+            contact = rng.choice(contacts[plan.id])
+            client = Side(_client_address(contact, rng), topic.client_lines)
+            owner = Side(plan.owner.address, topic.our_lines)
+            team = staff.by_department(topic.copied_department or "")
+            cc = (
+                (rng.choice(team).address,)
+                if team and rng.random() < _COPY_BACK_OFFICE_SHARE
+                else ()
+            )
+            starter, answerer = (
+                (client, owner) if rng.random() < _CLIENT_STARTS_SHARE else (owner, client)
+            )
+            thread = Thread(
+                key=f"client/{plan.id}/{number}",
+                account_id=plan.id,
+                subject=_subject(topic, plan, clock, rng),
+                starter=starter,
+                answerer=answerer,
+                cc=cc,
+                attachments=topic.attachments,
+                urgent=topic.name == "support" and rng.random() < 0.5,
+            )
+            start = clock.past_moment(rng, MAIL_WINDOW_DAYS)
+            emails += write_thread(thread, start, rng.randint(1, 4), clock, rng)
+    return emails
+
+
+def _internal_thread(
+    number: int, plans: list[AccountPlan], staff: Staff, rng: random.Random
+) -> Thread:
+    """Office chatter, or now and then finance/support/the head writing a KAM about a client."""
+    people = staff.correspondents
+    about = rng.choice(plans) if rng.random() < _INTERNAL_ABOUT_CLIENT_SHARE else None
+    if about is not None:
+        writer = rng.choice((*staff.back_office, staff.head_of_key_accounts))
+        reader = about.owner
+        subject = rng.choice(INTERNAL_CLIENT_SUBJECTS).format(client=about.company.short_name)
+    else:
+        writer, reader = rng.sample(people, 2)
+        subject = rng.choice(INTERNAL_SUBJECTS)
+    copied = [person.address for person in rng.sample(people, 2) if person not in (writer, reader)]
+    return Thread(
+        key=f"internal/{number}",
+        account_id=about.id if about else None,
+        subject=subject,
+        starter=Side(writer.address, INTERNAL_LINES),
+        answerer=Side(reader.address, INTERNAL_LINES),
+        cc=tuple(copied[:1]),
+    )
+
+
+def internal_threads(
+    plans: list[AccountPlan], staff: Staff, clock: Clock, preset: Preset, rng: random.Random
+) -> list[Email]:
+    """Mail between employees; some of it about one key client, named in the subject."""
+    key_plans = [plan for plan in plans if plan.meant_key]
+    emails: list[Email] = []
+    for number in range(round(preset.internal_threads_per_employee * len(staff.correspondents))):
+        thread = _internal_thread(number, key_plans, staff, rng)
+        start = clock.past_moment(rng, MAIL_WINDOW_DAYS)
+        emails += write_thread(thread, start, rng.randint(1, 3), clock, rng)
+    return emails
+
+
+def newsletters(staff: Staff, clock: Clock, preset: Preset, rng: random.Random) -> list[Email]:
+    """Bulk mail from outside publications, one message per reader."""
+    emails = []
+    for person in staff.correspondents:
+        for number in range(preset.newsletters_per_mailbox):
+            publication, sender = rng.choice(NEWSLETTERS)
+            headline = rng.choice(HEADLINES)
+            key = f"news/{person.email}/{number}"
+            emails.append(
+                Email(
+                    key=key,
+                    thread_key=key,
+                    account_id=None,
+                    subject=f"{publication}: {headline}",
+                    body=f"{headline}.\n\nRead the full story on our website.\n\n{publication}",
+                    sender=address(publication, sender),
+                    to=(person.address,),
+                    cc=(),
+                    sent=clock.past_moment(rng, MAIL_WINDOW_DAYS),
+                    bulk=True,
+                )
+            )
+    return emails

@@ -1,0 +1,124 @@
+"""Emails delivered into mailboxes as Graph `message` resources.
+
+One sent email is stored once per internal mailbox it touches: in the
+sender's "sentitems" and in each internal recipient's "inbox", with the same
+internetMessageId and conversationId and a mailbox-specific id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sandbox.ids import graph_item_id
+from sandbox.seed.clock import Clock, graph_datetime
+from sandbox.seed.model import Record
+
+Address = dict[str, dict[str, str]]
+_PREVIEW_CHARS = 255
+
+
+def address(name: str, email: str) -> Address:
+    """A Graph recipient."""
+    return {"emailAddress": {"name": name, "address": email}}
+
+
+def email_of(recipient: Address) -> str:
+    return recipient["emailAddress"]["address"]
+
+
+@dataclass(frozen=True)
+class Email:
+    """One sent email, before it lands in mailboxes."""
+
+    #: unique per email; the thread key plus its position
+    key: str
+    thread_key: str
+    #: the client account it is really about (None: internal or newsletter)
+    account_id: str | None
+    subject: str
+    body: str
+    sender: Address
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    sent: datetime
+    importance: str = "normal"
+    has_attachments: bool = False
+    bulk: bool = False
+
+    @property
+    def internet_message_id(self) -> str:
+        digest = hashlib.sha256(f"email/{self.key}".encode()).hexdigest().upper()[:28]
+        return f"<{digest}@{email_of(self.sender).split('@')[1]}>"
+
+    @property
+    def conversation_id(self) -> str:
+        return "AAQk" + graph_item_id("conversation", self.thread_key)[4:]
+
+
+def _message(
+    email: Email, mailbox_id: str, folder: str, received: datetime, is_read: bool
+) -> Record:
+    internet_message_id = email.internet_message_id
+    stamp = graph_datetime(received)
+    return {
+        "id": graph_item_id(mailbox_id, "message", internet_message_id),
+        "createdDateTime": stamp,
+        "lastModifiedDateTime": stamp,
+        "categories": [],
+        "receivedDateTime": stamp,
+        "sentDateTime": graph_datetime(email.sent),
+        "hasAttachments": email.has_attachments,
+        "internetMessageId": internet_message_id,
+        "subject": email.subject,
+        "bodyPreview": " ".join(email.body.split())[:_PREVIEW_CHARS],
+        "importance": email.importance,
+        "parentFolderId": folder,
+        "conversationId": email.conversation_id,
+        "isDeliveryReceiptRequested": False,
+        "isReadReceiptRequested": False,
+        "isRead": is_read,
+        "isDraft": False,
+        "inferenceClassification": "other" if email.bulk else "focused",
+        "body": {"contentType": "text", "content": email.body},
+        "sender": _copy(email.sender),
+        "from": _copy(email.sender),
+        "toRecipients": [_copy(recipient) for recipient in email.to],
+        "ccRecipients": [_copy(recipient) for recipient in email.cc],
+        "bccRecipients": [],
+        "replyTo": [],
+        "flag": {"flagStatus": "notFlagged"},
+    }
+
+
+def _copy(recipient: Address) -> Address:
+    return {"emailAddress": dict(recipient["emailAddress"])}
+
+
+def deliver(
+    emails: list[Email], mailbox_of: dict[str, str], clock: Clock, rng: random.Random
+) -> tuple[dict[str, list[Record]], dict[str, str | None]]:
+    """Messages per Graph user id (oldest first) and internetMessageId -> account truth.
+
+    `mailbox_of` maps an internal email address to its Graph user id.
+    """
+    mailboxes: dict[str, list[Record]] = {}
+    truth: dict[str, str | None] = {}
+    for email in emails:
+        truth[email.internet_message_id] = email.account_id
+        sender = email_of(email.sender)
+        if sender in mailbox_of:
+            sent_copy = _message(email, mailbox_of[sender], "sentitems", email.sent, True)
+            mailboxes.setdefault(mailbox_of[sender], []).append(sent_copy)
+        received = min(email.sent + timedelta(seconds=rng.randint(1, 40)), clock.now)
+        recipients = {email_of(r) for r in (*email.to, *email.cc)} & mailbox_of.keys()
+        for recipient in sorted(recipients - {sender}):
+            recent = received > clock.now - timedelta(days=2)
+            is_read = not recent or rng.random() < 0.3
+            inbox_copy = _message(email, mailbox_of[recipient], "inbox", received, is_read)
+            mailboxes.setdefault(mailbox_of[recipient], []).append(inbox_copy)
+    for messages in mailboxes.values():
+        messages.sort(key=lambda message: (message["receivedDateTime"], message["id"]))
+    return mailboxes, truth

@@ -1,0 +1,200 @@
+"""The supplier's employees: Salesforce users, Microsoft 365 users, To Do lists.
+
+Everyone who has a Salesforce user also has a Graph user with the same email;
+finance and support staff exist only in Microsoft 365 and show up in mail.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sandbox.ids import graph_guid, graph_item_id
+from sandbox.seed.clock import Clock
+from sandbox.seed.model import Record
+from sandbox.seed.names import NameBook, ascii_slug
+from sandbox.seed.presets import Preset
+from sandbox.seed.records import IdMint, sobject_record
+
+KAM_TITLE = "Key Account Manager"
+
+
+@dataclass(frozen=True)
+class Person:
+    """An employee; `salesforce_id` is None for people without a CRM login."""
+
+    first_name: str
+    last_name: str
+    email: str
+    title: str
+    department: str
+    graph_id: str
+    salesforce_id: str | None
+    manager_email: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def user_id(self) -> str:
+        """The Salesforce User Id (ValueError for staff without a CRM login)."""
+        if self.salesforce_id is None:
+            raise ValueError(f"{self.email} has no Salesforce user")
+        return self.salesforce_id
+
+    @property
+    def address(self) -> dict[str, dict[str, str]]:
+        """This person as a Graph recipient."""
+        return {"emailAddress": {"name": self.name, "address": self.email}}
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Who works at the supplier, by role."""
+
+    integration: Person
+    head_of_key_accounts: Person
+    sales_director: Person
+    kams: tuple[Person, ...]
+    reps: tuple[Person, ...]
+    back_office: tuple[Person, ...]
+
+    @property
+    def sellers(self) -> tuple[Person, ...]:
+        return self.kams + self.reps
+
+    @property
+    def salesforce_users(self) -> tuple[Person, ...]:
+        managers = (self.integration, self.head_of_key_accounts, self.sales_director)
+        return managers + self.sellers
+
+    @property
+    def everyone(self) -> tuple[Person, ...]:
+        return self.salesforce_users + self.back_office
+
+    @property
+    def correspondents(self) -> tuple[Person, ...]:
+        """Everyone with a mailbox in use (the integration user sends and gets no mail)."""
+        return tuple(person for person in self.everyone if person != self.integration)
+
+    def by_department(self, department: str) -> tuple[Person, ...]:
+        return tuple(person for person in self.back_office if person.department == department)
+
+
+_BACK_OFFICE = (
+    ("Accounts Receivable Specialist", "Finance"),
+    ("Credit Controller", "Finance"),
+    ("Customer Support Lead", "Customer Support"),
+    ("Customer Support Agent", "Customer Support"),
+    ("Marketing Coordinator", "Marketing"),
+)
+
+
+def hire_staff(
+    preset: Preset, names: NameBook, domain: str, ids: IdMint, rng: random.Random
+) -> Staff:
+    """The company's people for `preset`, with unique emails on `domain`."""
+    used: set[str] = set()
+
+    def hire(title: str, department: str, *, crm: bool, manager: Person | None = None) -> Person:
+        first, last = names.person(rng)
+        local = f"{ascii_slug(first, '')}.{ascii_slug(last, '')}"
+        while f"{local}@{domain}" in used:
+            local += str(rng.randint(1, 9))
+        email = f"{local}@{domain}"
+        used.add(email)
+        sf_id = ids.next("User") if crm else None
+        boss = manager.email if manager else None
+        return Person(first, last, email, title, department, graph_guid("user", email), sf_id, boss)
+
+    integration = Person(
+        "Sales",
+        "Ops",
+        f"salesops@{domain}",
+        "Integration User",
+        "Sales Operations",
+        graph_guid("user", f"salesops@{domain}"),
+        ids.next("User"),
+    )
+    head = hire("Head of Key Accounts", "Key Accounts", crm=True)
+    director = hire("Sales Director", "Sales", crm=True)
+    kams = tuple(
+        hire(KAM_TITLE, "Key Accounts", crm=True, manager=head) for _ in range(preset.kams)
+    )
+    reps = tuple(
+        hire("Sales Representative", "Sales", crm=True, manager=director)
+        for _ in range(preset.reps)
+    )
+    back_office = tuple(hire(title, dept, crm=False) for title, dept in _BACK_OFFICE)
+    return Staff(integration, head, director, kams, reps, back_office)
+
+
+def user_records(staff: Staff, clock: Clock, rng: random.Random) -> list[Record]:
+    """Salesforce User records, created by the integration user years ago."""
+    manager_ids = {person.email: person.salesforce_id for person in staff.salesforce_users}
+    records = []
+    for person in staff.salesforce_users:
+        created = clock.moment(clock.day(-rng.randint(700, 1800)), rng)
+        values = {
+            "Username": person.email,
+            "Email": person.email,
+            "FirstName": person.first_name,
+            "LastName": person.last_name,
+            "Name": person.name,
+            "Title": person.title,
+            "Department": person.department,
+            "IsActive": True,
+            "ManagerId": manager_ids.get(person.manager_email or ""),
+        }
+        modified = clock.between(created, clock.now - timedelta(days=1), rng)
+        records.append(
+            sobject_record(
+                "User",
+                person.user_id,
+                values,
+                created=created,
+                modified=modified,
+                author_id=staff.integration.user_id,
+            )
+        )
+    return records
+
+
+def graph_users(staff: Staff) -> list[Record]:
+    """Graph `user` resources for every employee."""
+    return [
+        {
+            "id": person.graph_id,
+            "userPrincipalName": person.email,
+            "mail": person.email,
+            "displayName": person.name,
+            "givenName": person.first_name,
+            "surname": person.last_name,
+            "jobTitle": person.title,
+            "department": person.department,
+            "accountEnabled": True,
+            "businessPhones": [],
+            "mobilePhone": None,
+            "officeLocation": None,
+            "preferredLanguage": "en-US",
+        }
+        for person in staff.everyone
+    ]
+
+
+def default_todo_lists(staff: Staff) -> dict[str, list[Record]]:
+    """Each user's built-in "Tasks" list, empty, as To Do creates it."""
+    return {
+        person.graph_id: [
+            {
+                "id": graph_item_id(person.graph_id, "todoTaskList", "defaultList"),
+                "displayName": "Tasks",
+                "wellknownListName": "defaultList",
+                "isOwner": True,
+                "isShared": False,
+            }
+        ]
+        for person in staff.everyone
+    }

@@ -1,0 +1,52 @@
+"""The sandbox's own certificate authority, kept in the state dir.
+
+Clients trust the sandbox through `ca-bundle.pem`: the roots this machine
+already trusts plus the sandbox CA, so the same bundle also reaches real hosts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import certifi
+import trustme
+
+HOSTS = ("127.0.0.1", "localhost")
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    cert_chain: Path
+    private_key: Path
+    ca_bundle: Path
+
+
+def ensure_tls(state_dir: Path) -> TlsFiles:
+    """Load (or create on first start) the CA, and issue the server certificate."""
+    ca_cert, ca_key = state_dir / "ca.pem", state_dir / "ca-key.pem"
+    if ca_cert.exists() and ca_key.exists():
+        ca = trustme.CA.from_pem(ca_cert.read_bytes(), ca_key.read_bytes())
+    else:
+        ca = trustme.CA(organization_name="kamsync sandbox")
+        ca_key.write_bytes(ca.private_key_pem.bytes())
+        ca_key.chmod(0o600)
+        ca_cert.write_bytes(ca.cert_pem.bytes())
+    server = ca.issue_cert(*HOSTS)
+    chain, key = state_dir / "server-chain.pem", state_dir / "server-key.pem"
+    chain.write_bytes(b"".join(blob.bytes() for blob in server.cert_chain_pems))
+    key.write_bytes(server.private_key_pem.bytes())
+    key.chmod(0o600)
+    bundle = state_dir / "ca-bundle.pem"
+    bundle.write_bytes(_system_roots(exclude=bundle) + b"\n" + ca.cert_pem.bytes())
+    return TlsFiles(chain, key, bundle)
+
+
+def _system_roots(exclude: Path) -> bytes:
+    """The roots requests trusts here today (its env override, else certifi's)."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        path = os.environ.get(name)
+        if path and Path(path).is_file() and Path(path).resolve() != exclude.resolve():
+            return Path(path).read_bytes()
+    return Path(certifi.where()).read_bytes()

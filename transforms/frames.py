@@ -1,0 +1,76 @@
+"""Shared helpers that turn mirror-table values (raw Salesforce/Graph JSON) into typed columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+
+def require_columns(frame: pd.DataFrame, frame_name: str, columns: Iterable[str]) -> None:
+    """Raise ValueError naming the frame and every required column it lacks."""
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(f"{frame_name} frame is missing required column(s): {', '.join(missing)}")
+
+
+def to_date(values: pd.Series) -> pd.Series:
+    """Parse Salesforce dates ("2026-11-27") to midnight timestamps; NaT when empty or bad."""
+    return pd.to_datetime(values, errors="coerce", format="ISO8601")
+
+
+def to_datetime_utc(values: pd.Series) -> pd.Series:
+    """Parse ISO datetimes ("...T03:40:16.000+0000" or "...Z") to UTC timestamps; NaT when bad."""
+    return pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
+
+
+def as_python_dates(days: pd.Series) -> pd.Series:
+    """Turn parsed day timestamps into an object column of `datetime.date` (None when missing)."""
+    return pd.Series(
+        [None if pd.isna(day) else day.date() for day in days], index=days.index, dtype=object
+    )
+
+
+def day_timestamp(day: dt.date) -> pd.Timestamp:
+    """The midnight timestamp of a date, comparable with `to_date` columns."""
+    return pd.Timestamp(day.year, day.month, day.day)
+
+
+def to_number(values: pd.Series) -> pd.Series:
+    """Parse a numeric column to float; empty or non-numeric values become 0.0."""
+    return pd.to_numeric(values, errors="coerce").fillna(0.0).astype(float)
+
+
+def to_bool(values: pd.Series) -> pd.Series:
+    """Read a checkbox column: true (or "true"/1 from a text store) is True, anything else False."""
+    return pd.Series([_is_true(value) for value in values], index=values.index, dtype=bool)
+
+
+def to_text(values: pd.Series) -> pd.Series:
+    """A text column with missing values as None, so it serialises cleanly everywhere."""
+    return pd.Series(
+        [None if _is_missing(value) else str(value) for value in values],
+        index=values.index,
+        dtype=object,
+    )
+
+
+def column_or(frame: pd.DataFrame, column: str | None, default: Any) -> pd.Series:
+    """The named column, or a column filled with `default` when it is absent (optional fields)."""
+    if column is not None and column in frame.columns:
+        return frame[column]
+    return pd.Series([default] * len(frame), index=frame.index, dtype=object)
+
+
+def _is_true(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    if _is_missing(value):
+        return False
+    return bool(value == 1)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))

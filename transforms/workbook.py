@@ -1,0 +1,193 @@
+"""The key-account Excel report: a summary with a revenue chart, key accounts and deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pandas as pd
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from transforms.deadlines import KIND_LABELS
+from transforms.excel_tables import (
+    CellKind,
+    TableColumn,
+    cell_formats,
+    excel_datetime,
+    highlight_flagged_rows,
+    write_table,
+)
+from transforms.frames import require_columns
+
+SUMMARY_SHEET = "Summary"
+KEY_ACCOUNTS_SHEET = "Key accounts"
+DEADLINES_SHEET = "Deadlines"
+CHART_TITLE = "Trailing-12-month revenue by key account"
+CHART_ACCOUNTS = 15
+
+KEY_ACCOUNT_TABLE = (
+    TableColumn("Account", "account_name"),
+    TableColumn("KAM", "owner_name"),
+    TableColumn("KAM e-mail", "owner_email"),
+    TableColumn("Industry", "industry"),
+    TableColumn("T12M revenue", "t12m_revenue", "money"),
+    TableColumn("Share of revenue", "revenue_share", "percent"),
+    TableColumn("Cumulative share", "cumulative_share", "percent"),
+    TableColumn("Open pipeline", "open_pipeline", "money"),
+    TableColumn("Weighted pipeline", "weighted_pipeline", "money"),
+    TableColumn("Open opportunities", "open_opportunities", "integer"),
+    TableColumn("Last e-mail (UTC)", "last_email_at", "datetime"),
+    TableColumn("E-mails, 90 days", "emails_90d", "integer"),
+    TableColumn("Why key", "reason"),
+    TableColumn("Domain", "domain"),
+    TableColumn("Salesforce id", "account_id"),
+)
+DEADLINE_TABLE = (
+    TableColumn("Due", "due_date", "date"),
+    TableColumn("Days left", "days_left", "integer"),
+    TableColumn("Overdue", "overdue", "flag"),
+    TableColumn("Account", "account_name"),
+    TableColumn("What", "title"),
+    TableColumn("Kind", "kind_label"),
+    TableColumn("KAM", "owner_email"),
+    TableColumn("Amount", "amount", "money"),
+    TableColumn("Salesforce id", "sf_id"),
+)
+_ENGAGEMENT_FIELDS = ("last_email_at", "emails_90d")
+_ENGAGEMENT_INPUTS = ("account_id", *_ENGAGEMENT_FIELDS)
+_KEY_ACCOUNT_INPUTS = tuple(
+    column.field for column in KEY_ACCOUNT_TABLE if column.field not in _ENGAGEMENT_FIELDS
+)
+_DEADLINE_INPUTS = (
+    "kind",
+    *(column.field for column in DEADLINE_TABLE if column.field != "kind_label"),
+)
+_TITLE_STYLE = {"bold": True, "font_size": 16}
+# Written as strings whatever the cell writer: CRM text must never become a formula or link.
+_WORKBOOK_OPTIONS = {
+    "in_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+
+def build_workbook(
+    key_accounts: pd.DataFrame,
+    deadlines: pd.DataFrame,
+    engagement: pd.DataFrame,
+    *,
+    generated_at: dt.datetime,
+    company: str,
+) -> bytes:
+    """The .xlsx report as bytes: sheets "Summary", "Key accounts" and "Deadlines".
+
+    A naive `generated_at` is taken as UTC, like every timestamp in the workbook.
+    """
+    require_columns(key_accounts, "key_accounts", _KEY_ACCOUNT_INPUTS)
+    require_columns(deadlines, "deadlines", _DEADLINE_INPUTS)
+    require_columns(engagement, "engagement", _ENGAGEMENT_INPUTS)
+    accounts = _accounts_with_engagement(key_accounts, engagement)
+    deadline_rows = deadlines.assign(
+        kind_label=[KIND_LABELS.get(kind, kind) for kind in deadlines["kind"]]
+    )
+
+    buffer = io.BytesIO()
+    workbook = Workbook(buffer, _WORKBOOK_OPTIONS)
+    workbook.set_properties({"title": f"{company} key accounts", "company": company})
+    formats = cell_formats(workbook)
+    summary = workbook.add_worksheet(SUMMARY_SHEET)
+    accounts_sheet = workbook.add_worksheet(KEY_ACCOUNTS_SHEET)
+    deadlines_sheet = workbook.add_worksheet(DEADLINES_SHEET)
+
+    write_table(accounts_sheet, accounts, KEY_ACCOUNT_TABLE, name="KeyAccounts", formats=formats)
+    write_table(deadlines_sheet, deadline_rows, DEADLINE_TABLE, name="Deadlines", formats=formats)
+    highlight_flagged_rows(
+        deadlines_sheet,
+        flag_column=_field_index(DEADLINE_TABLE, "overdue"),
+        column_count=len(DEADLINE_TABLE),
+        row_count=len(deadline_rows),
+        highlight=workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+    )
+    _write_summary(workbook, summary, accounts, deadline_rows, generated_at, company, formats)
+    if len(accounts):
+        _insert_revenue_chart(workbook, summary, len(accounts))
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _accounts_with_engagement(key_accounts: pd.DataFrame, engagement: pd.DataFrame) -> pd.DataFrame:
+    """Key accounts by revenue (the chart reads the top rows) with last e-mail and recent count."""
+    touches = engagement.drop_duplicates("account_id").set_index("account_id")
+    ordered = key_accounts.sort_values("t12m_revenue", ascending=False, kind="stable")
+    return ordered.assign(
+        last_email_at=ordered["account_id"].map(touches["last_email_at"]),
+        emails_90d=ordered["account_id"].map(touches["emails_90d"]).fillna(0),
+    ).reset_index(drop=True)
+
+
+def _write_summary(
+    workbook: Workbook,
+    sheet: Worksheet,
+    accounts: pd.DataFrame,
+    deadlines: pd.DataFrame,
+    generated_at: dt.datetime,
+    company: str,
+    formats: dict[CellKind, Format],
+) -> None:
+    """Title and headline figures, one label/value pair per row."""
+    label = workbook.add_format({"bold": True})
+    sheet.write_string(0, 0, f"{company} — key account report", workbook.add_format(_TITLE_STYLE))
+    sheet.write_string(2, 0, "Generated at (UTC)", label)
+    sheet.write_datetime(2, 1, excel_datetime(generated_at), formats["datetime"])
+    for row, (name, value, kind) in enumerate(_headline_figures(accounts, deadlines), start=3):
+        sheet.write_string(row, 0, name, label)
+        sheet.write_number(row, 1, value, formats[kind])
+    sheet.set_column(0, 0, 26)
+    sheet.set_column(1, 1, 18)
+
+
+def _headline_figures(
+    accounts: pd.DataFrame, deadlines: pd.DataFrame
+) -> list[tuple[str, float, CellKind]]:
+    """The numbers a KAM looks at first."""
+    days_left = deadlines["days_left"]
+    upcoming = ~deadlines["overdue"].astype(bool)
+    return [
+        ("Key accounts", len(accounts), "integer"),
+        ("Total T12M revenue", float(accounts["t12m_revenue"].sum()), "money"),
+        ("Open pipeline", float(accounts["open_pipeline"].sum()), "money"),
+        ("Weighted pipeline", float(accounts["weighted_pipeline"].sum()), "money"),
+        ("Deadlines next 7 days", int((upcoming & days_left.le(7)).sum()), "integer"),
+        ("Deadlines next 30 days", int((upcoming & days_left.le(30)).sum()), "integer"),
+        ("Overdue", int((~upcoming).sum()), "integer"),
+    ]
+
+
+def _insert_revenue_chart(workbook: Workbook, summary: Worksheet, account_count: int) -> None:
+    """Bar chart of the top accounts' T12M revenue, read from the "Key accounts" table."""
+    last_row = min(account_count, CHART_ACCOUNTS)
+    name_col = _field_index(KEY_ACCOUNT_TABLE, "account_name")
+    revenue_col = _field_index(KEY_ACCOUNT_TABLE, "t12m_revenue")
+    chart = workbook.add_chart({"type": "bar"})
+    if chart is None:  # add_chart returns None only for an unknown chart type
+        raise RuntimeError("XlsxWriter refused to create a bar chart")
+    chart.add_series(
+        {
+            "name": "T12M revenue",
+            "categories": [KEY_ACCOUNTS_SHEET, 1, name_col, last_row, name_col],
+            "values": [KEY_ACCOUNTS_SHEET, 1, revenue_col, last_row, revenue_col],
+        }
+    )
+    chart.set_title({"name": CHART_TITLE})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"reverse": True})  # a bar chart's category axis: biggest account on top
+    chart.set_x_axis({"num_format": "#,##0"})
+    chart.set_size({"width": 720, "height": 120 + 24 * last_row})
+    summary.insert_chart("D3", chart)
+
+
+def _field_index(columns: tuple[TableColumn, ...], field: str) -> int:
+    return next(index for index, column in enumerate(columns) if column.field == field)
