@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -41,7 +42,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
         raise ConfigError(_describe(file, exc)) from None
 
 
-def _read_toml(file: Path) -> dict[str, object]:
+def _read_toml(file: Path) -> dict[str, Any]:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:

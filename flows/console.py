@@ -18,14 +18,12 @@ class CycleProgress:
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
-            TextColumn("{task.fields[last]}", style="dim"),
             TimeElapsedColumn(),
             console=console,
             transient=False,
         )
         self._tasks = {
-            stage: self.progress.add_task(stage, total=None, last="", start=False)
-            for stage in STAGES
+            stage: self.progress.add_task(stage, total=None, start=False) for stage in STAGES
         }
 
     def __enter__(self) -> CycleProgress:
@@ -44,19 +42,18 @@ class CycleProgress:
         self.progress.start_task(task_id)
         for earlier in STAGES[: STAGES.index(stage)]:
             self.progress.update(self._tasks[earlier], total=1, completed=1)
-        self.progress.update(task_id, last=message)
         self.progress.console.print(f"  [green]✓[/] {stage}: {message}", highlight=False)
 
 
 def print_summary(console: Console, summary: dict[str, Any]) -> None:
     """The cycle's outcome as a KAM or sales-ops engineer wants to read it."""
     pulls = Table(title="Pulled", title_justify="left", show_edge=False)
-    for column in ("Source", "Changed this run", "Mirrored", "Mode"):
+    for column in ("Source", "Read this run", "Mirrored", "Mode"):
         pulls.add_column(column, justify="left" if column in ("Source", "Mode") else "right")
     for pull in summary["objects"]:
         pulls.add_row(pull["object_name"], str(pull["pulled"]), str(pull["mirrored"]), pull["mode"])
     for box in summary["mailboxes"]:
-        pulls.add_row(f"mail {box['mailbox']}", str(box["messages"]), "", "")
+        pulls.add_row(box["mailbox"], str(box["messages"]), "", "mail")
     console.print(pulls)
     dry = summary["dry_run"]
     lines = [

@@ -75,4 +75,7 @@ def summarise(
 def _planned_rows(to_create: pd.DataFrame) -> list[dict[str, Any]]:
     columns = ["mailbox", "due_date", "title", "importance"]
     rows = to_create[columns].sort_values(["mailbox", "due_date"]).to_dict("records")
-    return [{**row, "due_date": row["due_date"].isoformat()} for row in rows]
+    return [
+        {**{str(k): v for k, v in row.items()}, "due_date": row["due_date"].isoformat()}
+        for row in rows
+    ]

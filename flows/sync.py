@@ -33,15 +33,19 @@ def pull_salesforce_object(runtime: Runtime, spec: ObjectSpec) -> ObjectPull:
     pulled = deleted = 0
     for batch in pull_object(runtime.salesforce, spec, since):
         records = batch.records
-        dead = records.loc[records["IsDeleted"].eq(True), "Id"] if "IsDeleted" in records else []
+        dead: list[str] = (
+            records.loc[records["IsDeleted"].eq(True), "Id"].tolist()
+            if "IsDeleted" in records
+            else []
+        )
         store.upsert_records("salesforce", spec.name, records)
         # The watermark commits with the batch's last write, so a crash re-reads the batch.
         mark = (stream, batch.watermark) if batch.watermark else None
-        deleted += store.mark_deleted("salesforce", spec.name, list(dead), watermark=mark)
+        deleted += store.mark_deleted("salesforce", spec.name, dead, watermark=mark)
         pulled += len(records)
     mirrored = store.count("salesforce", spec.name)
     mode = "full" if since is None else "incremental"
-    step("pull", f"{spec.name}: {pulled} changed ({mode}), {mirrored} mirrored")
+    step("pull", f"{spec.name}: {pulled} read ({mode}), {mirrored} mirrored")
     return ObjectPull(spec.name, mode, pulled, deleted, mirrored)
 
 
@@ -70,7 +74,7 @@ def pull_mailbox(runtime: Runtime, mailbox: str) -> MailboxPull:
     tasks = linked_tasks(runtime.graph, mailbox, default_list_id(runtime.graph, mailbox))
     if not tasks.empty:
         store.upsert_records("m365", "todo_tasks", tasks, id_column="id", modstamp_column=None)
-        for task_row in tasks.itertuples():
-            store.link_task(mailbox, task_row.external_id, task_row.id, task_row.list_id)
-    step("pull", f"{mailbox}: {messages} new messages, {len(tasks)} linked To Do tasks")
+        for row in tasks.to_dict("records"):
+            store.link_task(mailbox, str(row["external_id"]), str(row["id"]), str(row["list_id"]))
+    step("pull", f"{mailbox}: {messages} messages read, {len(tasks)} linked To Do tasks")
     return MailboxPull(mailbox, messages, len(tasks))

@@ -14,7 +14,7 @@ import shutil
 import signal
 import socket
 import sys
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -184,7 +184,7 @@ def run(options: SandboxOptions, out: TextIO = sys.stdout) -> None:
 
 
 async def _serve_all(
-    servers: list[tuple[uvicorn.Server, socket.socket]], line: str, out: TextIO
+    servers: Sequence[tuple[uvicorn.Server, socket.socket]], line: str, out: TextIO
 ) -> None:
     loop = asyncio.get_running_loop()
 

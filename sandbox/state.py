@@ -60,7 +60,9 @@ class DocStore:
 
     def put_many(self, collection: str, items: Iterable[tuple[str, Doc]]) -> None:
         """Insert or replace documents in one transaction."""
-        rows = [(collection, doc_id, json.dumps(doc, separators=(",", ":"))) for doc_id, doc in items]
+        rows = [
+            (collection, doc_id, json.dumps(doc, separators=(",", ":"))) for doc_id, doc in items
+        ]
         with self._lock:
             self._db.execute("BEGIN")
             self._db.executemany(
@@ -76,7 +78,9 @@ class DocStore:
     def delete(self, collection: str, doc_id: str) -> bool:
         with self._lock:
             existed = self._mem.get(collection, {}).pop(doc_id, None) is not None
-            self._db.execute("DELETE FROM docs WHERE collection = ? AND id = ?", (collection, doc_id))
+            self._db.execute(
+                "DELETE FROM docs WHERE collection = ? AND id = ?", (collection, doc_id)
+            )
             return existed
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from io import BytesIO
 
 from O365.drive import Drive, Folder
@@ -49,7 +50,7 @@ def _ensure_folder(client: GraphClient, user: str, folder: str) -> Folder:
     for name in [segment for segment in folder.split("/") if segment]:
         path += "/" + name
         current = _existing_folder(client, drive, path) or client.guard(
-            lambda parent=current, name=name: parent.create_child_folder(name),
+            partial(current.create_child_folder, name),
             method="POST",
             what=f"create folder {path} in OneDrive of {user}",
         )

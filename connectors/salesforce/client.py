@@ -8,6 +8,7 @@ once, retries transient failures (see `retry`), turns library exceptions into
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 import requests
@@ -66,15 +67,14 @@ class SalesforceClient:
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 return
-            page = self._call(
-                lambda sf, url=next_url: sf.query_more(
-                    url, identifier_is_url=True, timeout=self._timeout
-                )
-            )
+            page = self._call(partial(self._query_more, next_url))
 
     def count(self, soql: str) -> int:
         """`totalSize` of a `SELECT COUNT() ...` query."""
         return int(self._call(lambda sf: sf.query(soql, timeout=self._timeout))["totalSize"])
+
+    def _query_more(self, next_url: str, sf: Salesforce) -> Any:
+        return sf.query_more(next_url, identifier_is_url=True, timeout=self._timeout)
 
     @property
     def _timeout(self) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 ODATA_JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false"
 
@@ -60,7 +60,7 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
     """Unknown routes and wrong methods, answered as Graph does under /v1.0."""
     assert isinstance(exc, HTTPException)
     if not request.url.path.startswith("/v1.0"):
-        return JSONResponse({"error": "not_found"}, status_code=exc.status_code)
+        return PlainTextResponse(exc.detail, status_code=exc.status_code)
     if exc.status_code == 405:
         message = f"The HTTP method '{request.method}' is not supported on this resource."
         return error_response(request, GraphError(405, "BadRequest", message))

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox.graph.errors import ODATA_JSON, GraphError, bad_request, unknown_body_property
+from sandbox.graph.errors import ODATA_JSON, bad_request
 
 
 def base_url(request: Request) -> str:
@@ -57,20 +57,6 @@ async def read_json(request: Request) -> dict[str, Any]:
             "and payload is of valid JSON format."
         )
     return body
-
-
-def reject_unknown_properties(body: dict[str, Any], known: frozenset[str], type_name: str) -> None:
-    """Refuse body keys the resource type does not define (OData annotations pass)."""
-    for name in body:
-        if name not in known and not name.startswith("@"):
-            raise unknown_body_property(name, type_name)
-
-
-def require_object(body: dict[str, Any], name: str) -> dict[str, Any]:
-    value = body.get(name)
-    if not isinstance(value, dict):
-        raise GraphError(400, "BadRequest", f"The '{name}' property must be an object.")
-    return value
 
 
 class RequestIdMiddleware:

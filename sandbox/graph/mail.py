@@ -108,7 +108,8 @@ async def get_message(request: Request) -> Response:
 
 async def update_message(request: Request) -> Response:
     owner, message = _addressed_message(request)
-    changes = await read_json(request)
+    body = await read_json(request)
+    changes = {name: value for name, value in body.items() if not name.startswith("@")}
     for name in changes:
         _check_updatable(name, message)
     updated = message | changes | {"lastModifiedDateTime": now_iso()}
@@ -121,7 +122,7 @@ async def update_message(request: Request) -> Response:
 
 
 def _check_updatable(name: str, message: Doc) -> None:
-    if name.startswith("@") or name in _ALWAYS_UPDATABLE:
+    if name in _ALWAYS_UPDATABLE:
         return
     if name not in MESSAGE.properties:
         raise unknown_body_property(name, "message")

@@ -36,8 +36,8 @@ Doc = dict[str, Any]
 
 _ENTITY_OPTIONS = frozenset({"$select", "$expand"})
 _COLLECTION_OPTIONS = _ENTITY_OPTIONS | {"$top", "$skip", "$skiptoken", "$filter", "$orderby"}
-# Functions the directory refuses without advanced query headers (which the stand-in lacks).
-_UNSUPPORTED_FUNCTIONS = {"directory": {"contains", "endswith", "all"}}
+# Functions a service refuses: the directory needs advanced-query headers the stand-in lacks.
+_UNSUPPORTED_FUNCTIONS = {"directory": frozenset({"contains", "endswith", "all"})}
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def project(doc: Doc, resource: ResourceType, select: list[str] | None) -> dict[
         shaped = {k: visible[k] for k in ("@odata.etag", "id") if k in visible}
         return shaped | {name: visible.get(name) for name in chosen}
     if resource.defaults is not None:
-        return {name: visible.get(name) for name in sorted(resource.defaults)}
+        return {name: visible.get(name) for name in resource.defaults}
     return {k: v for k, v in visible.items() if k not in resource.select_only}
 
 
@@ -154,9 +154,11 @@ def _parse_select(text: str | None, resource: ResourceType) -> list[str] | None:
 
 def _parse_expand(params: Any, expandable: frozenset[str]) -> set[str]:
     names = {name.strip() for name in params.get("$expand", "").split(",") if name.strip()}
-    for name in names - expandable:
+    unknown = sorted(names - expandable)
+    if unknown:
         raise bad_request(
-            f"Parsing OData Select and Expand failed: Could not find a property named '{name}'."
+            "Parsing OData Select and Expand failed: "
+            f"Could not find a property named '{unknown[0]}'."
         )
     return names
 
@@ -169,8 +171,8 @@ def _parse_filter_option(text: str, resource: ResourceType) -> Node:
     for path in filter_paths(node):
         if path[0] not in resource.properties:
             raise _unknown_property(resource, path[0])
-    if functions_used(node) & _UNSUPPORTED_FUNCTIONS.get(resource.family, set()):
-        raise _unsupported_query(resource)
+    if functions_used(node) & _UNSUPPORTED_FUNCTIONS.get(resource.family, frozenset()):
+        raise GraphError(400, "Request_UnsupportedQuery", "Unsupported Query.")
     return node
 
 
@@ -277,11 +279,3 @@ def _unknown_property(resource: ResourceType, name: str, *, selecting: bool = Fa
         return bad_request(f"Parsing OData Select and Expand failed: {message}")
     code = "Request_BadRequest" if resource.family == "directory" else "BadRequest"
     return GraphError(400, code, message)
-
-
-def _unsupported_query(resource: ResourceType) -> GraphError:
-    if resource.family == "directory":
-        return GraphError(400, "Request_UnsupportedQuery", "Unsupported Query.")
-    return GraphError(
-        400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes."
-    )

@@ -16,8 +16,8 @@ class ResourceType:
 
     name: str
     properties: frozenset[str]
-    #: returned when the client does not `$select` (None: every stored property)
-    defaults: frozenset[str] | None = None
+    #: returned, in this order, when the client does not `$select` (None: all stored)
+    defaults: tuple[str, ...] | None = None
     #: stored but only returned when selected
     select_only: frozenset[str] = frozenset()
     #: "outlook", "directory", "todo" or "drive": the family whose error codes apply
@@ -36,9 +36,9 @@ USER = ResourceType(
         "employeeId mailNickname usageLocation userType createdDateTime otherMails "
         "proxyAddresses city country state streetAddress postalCode"
     ),
-    defaults=_names(
-        "businessPhones displayName givenName jobTitle mail mobilePhone officeLocation "
-        "preferredLanguage surname userPrincipalName id"
+    defaults=(
+        *("businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone"),
+        *("officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"),
     ),
     family="directory",
 )

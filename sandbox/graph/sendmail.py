@@ -114,7 +114,7 @@ def _check_recipients(message: Doc) -> None:
             "no recipients.",
         )
     for recipient in recipients:
-        address = str(((recipient or {}).get("emailAddress") or {}).get("address") or "")
+        address = _address_of(recipient)
         if "@" not in address.strip("@"):
             raise GraphError(
                 400,
@@ -122,6 +122,11 @@ def _check_recipients(message: Doc) -> None:
                 f"At least one recipient isn't valid., Recipient '{address}' isn't resolved. All "
                 "recipients must be resolved before a message can be submitted.",
             )
+
+
+def _address_of(recipient: Any) -> str:
+    email = recipient.get("emailAddress") if isinstance(recipient, dict) else None
+    return str(email.get("address") or "") if isinstance(email, dict) else ""
 
 
 def _file_copy(
@@ -176,8 +181,7 @@ def _tenant_recipients(store: DocStore, message: Doc) -> list[Doc]:
     found: dict[str, Doc] = {}
     for field in _RECIPIENT_FIELDS:
         for recipient in message.get(field) or []:
-            address = str(recipient["emailAddress"]["address"])
-            user = find_user_by_address(store, address)
+            user = find_user_by_address(store, _address_of(recipient))
             if user is not None:
                 found.setdefault(user["id"], user)
     return list(found.values())

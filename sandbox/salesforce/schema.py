@@ -12,10 +12,23 @@ from dataclasses import dataclass
 
 # Salesforce field types used here (the `type` of a describe field).
 ID, STRING, TEXTAREA, EMAIL, URL, PHONE, PICKLIST = (
-    "id", "string", "textarea", "email", "url", "phone", "picklist",
+    "id",
+    "string",
+    "textarea",
+    "email",
+    "url",
+    "phone",
+    "picklist",
 )
 BOOLEAN, CURRENCY, DOUBLE, PERCENT, INT, DATE, DATETIME, REFERENCE = (
-    "boolean", "currency", "double", "percent", "int", "date", "datetime", "reference",
+    "boolean",
+    "currency",
+    "double",
+    "percent",
+    "int",
+    "date",
+    "datetime",
+    "reference",
 )
 
 

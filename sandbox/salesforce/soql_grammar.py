@@ -1,9 +1,10 @@
 """SOQL text -> `soql_ast.Query`, with a lark LALR grammar.
 
 The grammar covers what the sandbox answers plus the valid-looking clauses it
-refuses by name (GROUP BY, child subqueries, TYPEOF, FOR UPDATE ...), so those
-get a MALFORMED_QUERY naming the feature instead of a confusing syntax error.
-Keywords are case-insensitive and only reserved where SOQL expects them.
+refuses by name (GROUP BY, child subqueries, TYPEOF, FOR UPDATE ...; see
+`soql_tree`), so those get a MALFORMED_QUERY naming the feature instead of a
+confusing syntax error. Keywords are case-insensitive; syntax errors read like
+Salesforce's ("unexpected token: 'FROMM'" with row and column).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ NAME: /[a-z_][a-z0-9_]*/i
 %declare RESERVED_WORD
 %ignore /\s+/
 """
+
 #: SOQL's reserved keywords: never field or object names, even where no keyword fits.
 RESERVED_WORDS = frozenset(
     {

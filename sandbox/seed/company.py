@@ -46,8 +46,12 @@ class _Company:
     plans: list[AccountPlan]
 
     def rng(self, stage: str) -> random.Random:
-        """The stage's own seeded generator, so stages never disturb each other."""
-        return random.Random(f"{_SEED}/{self.preset}/{stage}")
+        return _stage_rng(self.preset, stage)
+
+
+def _stage_rng(preset: str, stage: str) -> random.Random:
+    """The stage's own seeded generator, so stages never disturb each other."""
+    return random.Random(f"{_SEED}/{preset}/{stage}")
 
 
 def _salesforce_org(
@@ -101,10 +105,8 @@ def generate(preset: str, today: date) -> Seed:
     fake = Faker("en_US")
     fake.seed_instance(_SEED)
     names = NameBook(fake, sizes.name_pool, newsletter_domains() | {TENANT_DOMAIN})
-    staff = hire_staff(sizes, names, TENANT_DOMAIN, ids, random.Random(f"{_SEED}/{preset}/staff"))
-    plans = plan_accounts(
-        sizes, staff, names, ids, clock, random.Random(f"{_SEED}/{preset}/accounts")
-    )
+    staff = hire_staff(sizes, names, TENANT_DOMAIN, ids, _stage_rng(preset, "staff"))
+    plans = plan_accounts(sizes, staff, names, ids, clock, _stage_rng(preset, "accounts"))
     company = _Company(preset, sizes, clock, staff, plans)
     salesforce, people, meetings = _salesforce_org(company, names, ids)
     graph, message_truth = _microsoft_365(company, people, meetings)

@@ -58,8 +58,8 @@ def test_preferred_time_zone_converts_start_and_end(client: TestClient) -> None:
     headers = {"Prefer": 'outlook.timezone="Europe/Berlin"'}
     response = client.get(f"{ALICE}/calendarView", params=FEBRUARY_WEEK, headers=headers)
 
-    first = response.json()["value"][0]
-    assert first["start"] == {"dateTime": "2026-02-05T15:00:00.0000000", "timeZone": "Europe/Berlin"}
+    start = response.json()["value"][0]["start"]
+    assert start == {"dateTime": "2026-02-05T15:00:00.0000000", "timeZone": "Europe/Berlin"}
     assert response.headers["Preference-Applied"] == 'outlook.timezone="Europe/Berlin"'
 
 

@@ -133,6 +133,8 @@ def _o365_account(base_url: str) -> Account:
         _oauth_scope_prefix = f"{base_url}/"
 
     class SandboxConnection(Connection):
+        _msal_client: Any
+
         @property
         def msal_client(self) -> Any:
             if self._msal_client is None:

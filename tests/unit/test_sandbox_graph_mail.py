@@ -70,7 +70,8 @@ def test_prefer_maxpagesize_sets_the_page_size(client: TestClient) -> None:
 
     assert len(response.json()["value"]) == 6
     assert response.headers["Preference-Applied"] == "odata.maxpagesize=6"
-    assert len(_all_pages(client, f"{ALICE_MAIL}/mailFolders/inbox/messages", headers=headers)) == 15
+    every = _all_pages(client, f"{ALICE_MAIL}/mailFolders/inbox/messages", headers=headers)
+    assert len(every) == 15
 
 
 def test_message_has_graph_properties_and_a_real_folder_id(client: TestClient) -> None:
@@ -95,14 +96,14 @@ def test_message_has_graph_properties_and_a_real_folder_id(client: TestClient) -
             "receivedDateTime ge 2026-01-13T00:00:00Z and isRead eq false",
             ["Renewal question 15", "Renewal question 13"],
         ),
-        ("from/emailAddress/address eq 'DANA@fabrikam.com' and isRead eq true", [
-            "Renewal question 12",
-            "Renewal question 6",
-        ]),
-        ("conversationId eq 'conv-3' and receivedDateTime lt 2026-01-08T00:00:00Z", [
-            "Renewal question 7",
-            "Renewal question 3",
-        ]),
+        (
+            "from/emailAddress/address eq 'DANA@fabrikam.com' and isRead eq true",
+            ["Renewal question 12", "Renewal question 6"],
+        ),
+        (
+            "conversationId eq 'conv-3' and receivedDateTime lt 2026-01-08T00:00:00Z",
+            ["Renewal question 7", "Renewal question 3"],
+        ),
     ],
 )
 def test_filter_selects_messages(client: TestClient, expression: str, expected: list[str]) -> None:
