@@ -67,9 +67,11 @@ def user_errors() -> Iterator[None]:
 
 
 def quiet_prefect_console() -> None:
-    """Keep Prefect's INFO lines off the terminal (they still reach the Prefect API)."""
+    """Keep Prefect's INFO lines off the terminal (they still reach the Prefect API), and
+    keep a temporary Prefect server from phoning home (kamsync runs on closed networks)."""
     for handler in ("CONSOLE", "CONSOLE_FLOW_RUNS", "CONSOLE_TASK_RUNS"):
         os.environ.setdefault(f"PREFECT_LOGGING_HANDLERS_{handler}_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 @run_app.command("cycle")

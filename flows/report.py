@@ -9,6 +9,7 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from connectors.errors import ConnectorError
 from connectors.m365 import Attachment, send_mail, upload_file
 from connectors.store import Operation
 from flows.progress import step
@@ -99,7 +100,11 @@ def send_digest(
         step("report", f"digest of {today} already sent")
         return DigestResult(key, "already sent", recipients, subject)
     for pending in store.pending(MAIL_SEND):
-        _send(runtime, pending)
+        try:
+            _send(runtime, pending)
+        except ConnectorError as exc:
+            store.mark_failed(pending.key, str(exc))
+            raise
     step("report", f"digest sent to {len(recipients)} recipients")
     return DigestResult(key, "sent", recipients, subject)
 
