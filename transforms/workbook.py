@@ -101,6 +101,10 @@ def build_workbook(
     summary = workbook.add_worksheet(SUMMARY_SHEET)
     accounts_sheet = workbook.add_worksheet(KEY_ACCOUNTS_SHEET)
     deadlines_sheet = workbook.add_worksheet(DEADLINES_SHEET)
+    for sheet in (summary, accounts_sheet, deadlines_sheet):
+        # Printed or turned into PDF, each sheet is one page wide, landscape.
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
 
     write_table(accounts_sheet, accounts, KEY_ACCOUNT_TABLE, name="KeyAccounts", formats=formats)
     write_table(deadlines_sheet, deadline_rows, DEADLINE_TABLE, name="Deadlines", formats=formats)
