@@ -26,5 +26,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
+# Benchmarks (not tests): PRESET=tiny|demo|large (large seeds ~2M records once,
+# kept in .kamsync/bench-large).
+PRESET ?= demo
+bench: $(STAMP)
+	$(BIN)/python -m bench.salesforce_pull --preset $(PRESET)
+
 clean:
 	rm -rf $(VENV) .kamsync out

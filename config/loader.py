@@ -72,7 +72,8 @@ def _describe_one(loc: tuple[int | str, ...], kind: str, message: str) -> str:
         return f"[{parts[0]}] {'.'.join(parts[1:])}: unknown key"
     key = f"[{parts[0]}] {'.'.join(parts[1:])}" if len(parts) > 1 else parts[0]
     env_name = "KAMSYNC_" + "__".join(parts).upper()
-    if kind == "missing":
+    message = message.removeprefix("Value error, ")
+    if kind == "missing" or message.startswith("required when"):
         source = f" (or env {env_name})"
     elif env_name in {name.upper() for name in os.environ}:
         source = f" (from env {env_name})"

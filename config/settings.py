@@ -9,7 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -19,15 +27,44 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ObjectSettings(Section):
+    """Config additions to one mirrored object (standard or custom)."""
+
+    #: Fields to mirror besides the ones kamsync needs (`[]`: all that describe lists).
+    extra_fields: list[str] = []
+    #: Cursor for incremental pulls when the object has no SystemModstamp.
+    cursor: str | None = None
+
+
 class SalesforceSettings(Section):
     login_url: HttpUrl = HttpUrl("https://login.salesforce.com")
     #: My Domain URL; if empty, the token response's instance_url is used.
     instance_url: HttpUrl | None = None
     api_version: str = "59.0"
-    auth: Literal["client_credentials"] = "client_credentials"
+    #: client_credentials (recommended), jwt (bearer with a certificate), or password (legacy).
+    auth: Literal["client_credentials", "jwt", "password"] = "client_credentials"
     client_id: str
-    client_secret: SecretStr
+    client_secret: SecretStr | None = Field(default=None, validate_default=True)
+    #: jwt and password: the integration user's Salesforce username.
+    username: str | None = Field(default=None, validate_default=True)
+    #: jwt: the PEM private key whose certificate is uploaded to the connected app.
+    private_key_file: Path | None = Field(default=None, validate_default=True)
+    #: password: the user's password followed by its security token.
+    password: SecretStr | None = Field(default=None, validate_default=True)
     timeout_seconds: float = Field(default=60, gt=0)
+    #: Re-read this much before the watermark on each incremental pull.
+    overlap_seconds: int = Field(default=300, ge=0)
+    #: Records per REST query page (Salesforce allows 200 to 2,000).
+    query_batch_size: int = Field(default=2000, ge=200, le=2000)
+    #: Above this many changed records an object is pulled with Bulk API 2.0.
+    bulk_threshold: int = Field(default=20_000, ge=0)
+    #: kamsync's calls per UTC day stay under this share of the org's daily API allocation.
+    api_budget_share: float = Field(default=0.10, gt=0, le=1)
+    #: Every this many days, compare all ids with the mirror (deletes older than 15 days).
+    id_reconciliation_days: int = Field(default=7, ge=1)
+    #: Additions per object, e.g. `[salesforce.objects.Account] extra_fields = ["Rating"]`;
+    #: a custom object (`[salesforce.objects.Project__c]`) is mirrored too.
+    objects: dict[str, ObjectSettings] = {}
 
     @field_validator("api_version")
     @classmethod
@@ -36,6 +73,21 @@ class SalesforceSettings(Section):
         if not (major.isdigit() and minor.isdigit()):
             raise ValueError("must look like '59.0'")
         return value
+
+    @field_validator("client_secret", "username", "private_key_file", "password")
+    @classmethod
+    def _required_by_auth(cls, value: object, info: ValidationInfo) -> object:
+        auth = info.data.get("auth")
+        if value is None and auth is not None and info.field_name in _AUTH_NEEDS[auth]:
+            raise ValueError(f"required when auth = {auth!r}")
+        return value
+
+
+_AUTH_NEEDS = {
+    "client_credentials": ("client_secret",),
+    "jwt": ("username", "private_key_file"),
+    "password": ("client_secret", "username", "password"),
+}
 
 
 class M365Settings(Section):

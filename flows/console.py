@@ -48,14 +48,30 @@ class CycleProgress:
 def print_summary(console: Console, summary: dict[str, Any]) -> None:
     """The cycle's outcome as a KAM or sales-ops engineer wants to read it."""
     pulls = Table(title="Pulled", title_justify="left", show_edge=False)
-    for column in ("Source", "Read this run", "Mirrored", "Mode"):
+    for column in ("Source", "Read this run", "Mirrored", "In the org", "Mode", "API calls"):
         pulls.add_column(column, justify="left" if column in ("Source", "Mode") else "right")
     for pull in summary["objects"]:
-        pulls.add_row(pull["object_name"], str(pull["pulled"]), str(pull["mirrored"]), pull["mode"])
+        in_org = "" if pull["in_org"] is None else str(pull["in_org"])
+        mode = pull["mode"] + (
+            f", {pull['via']}" if pull["mode"] in ("full", "incremental") else ""
+        )
+        pulls.add_row(
+            pull["object_name"], str(pull["pulled"]), str(pull["mirrored"]), in_org, mode,
+            str(pull["api_calls"]),
+        )  # fmt: skip
     for box in summary["mailboxes"]:
-        pulls.add_row(box["mailbox"], str(box["messages"]), "", "mail")
+        pulls.add_row(box["mailbox"], str(box["messages"]), "", "", "mail", "")
     console.print(pulls)
     dry = summary["dry_run"]
+    for pull in summary["objects"]:
+        if pull["mode"] == "budget":
+            console.print(f"[yellow]{pull['note']}[/]", highlight=False)
+        if pull["repaired"]:
+            console.print(
+                f"[yellow]{pull['object_name']}: the mirror disagreed with the org; "
+                f"{pull['repaired']} records re-pulled or marked deleted[/]",
+                highlight=False,
+            )
     lines = [
         f"Key accounts: [bold]{summary['key_accounts']}[/]",
         f"Deadlines in horizon: [bold]{summary['deadlines']}[/] ({summary['overdue']} overdue, "

@@ -9,13 +9,15 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from config.loader import load_settings
+from connectors.errors import redact
 from connectors.salesforce import objects_for
+from flows.pull_m365 import pull_mailbox
+from flows.pull_salesforce import pull_salesforce_object
 from flows.push import push_todo, todo_operations
 from flows.reconcile import Analysis, reconcile
 from flows.report import publish_report, send_digest
 from flows.runtime import Runtime
 from flows.summary import CycleSummary, summarise
-from flows.sync import pull_mailbox, pull_salesforce_object
 
 
 @flow(name="kam-cycle")
@@ -31,7 +33,8 @@ def kam_cycle(config_file: str | None = None, dry_run: bool = False) -> dict[str
     try:
         summary = _cycle(runtime, dry_run)
     except BaseException as exc:
-        runtime.store.finish_run(run_id, "failed", {"error": str(exc)})
+        failure = {"error": redact(str(exc)), "api_calls": runtime.api_calls()}
+        runtime.store.finish_run(run_id, "failed", failure)
         runtime.close()
         raise
     runtime.store.finish_run(run_id, "completed", summary.to_json())
@@ -42,7 +45,11 @@ def kam_cycle(config_file: str | None = None, dry_run: bool = False) -> dict[str
 
 def _cycle(runtime: Runtime, dry_run: bool) -> CycleSummary:
     settings, today = runtime.settings, date.today()
-    objects = [pull_salesforce_object(runtime, spec) for spec in objects_for(settings)]
+    objects = []
+    for spec in objects_for(settings):
+        objects.append(pull_salesforce_object(runtime, spec))
+        if objects[-1].mode == "budget":
+            break  # the rest resumes next run; reconcile works on what is mirrored
     mailboxes = [pull_mailbox(runtime, box) for box in settings.m365.mailboxes]
     analysis: Analysis = reconcile(runtime, today, runtime.salesforce.instance_url)
     pushes = []

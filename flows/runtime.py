@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 
 from config.settings import Settings
@@ -37,7 +38,23 @@ class Runtime:
 
     @cached_property
     def salesforce(self) -> SalesforceClient:
-        return SalesforceClient(self.settings.salesforce)
+        return SalesforceClient(
+            self.settings.salesforce, spent_today=self.calls_today("salesforce")
+        )
+
+    def calls_today(self, service: str) -> int:
+        """API calls earlier runs made to `service` since 00:00 UTC (the daily budget)."""
+        runs = self.store.runs()
+        if runs.empty:
+            return 0
+        today = datetime.now(UTC).date()
+        started_today = runs[runs["started_at"].map(lambda at: at.date() == today)]
+        return int(
+            sum(
+                (summary or {}).get("api_calls", {}).get(service, 0)
+                for summary in started_today["summary"]
+            )
+        )
 
     @cached_property
     def graph(self) -> GraphClient:

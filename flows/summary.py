@@ -7,10 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from flows.pull_m365 import MailboxPull
+from flows.pull_salesforce import ObjectPull
 from flows.push import TodoPush
 from flows.reconcile import Analysis
 from flows.report import DigestResult, ReportResult
-from flows.sync import MailboxPull, ObjectPull
 
 
 @dataclass

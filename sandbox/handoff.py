@@ -14,6 +14,7 @@ def handoff_line(
     api_version: str,
     ca_bundle: Path,
     config_file: Path,
+    jwt_private_key: Path,
 ) -> str:
     """The one JSON line any client can use to talk to the sandbox."""
     return json.dumps(
@@ -24,6 +25,10 @@ def handoff_line(
                 "api_version": api_version,
                 "client_id": creds["salesforce_client_id"],
                 "client_secret": creds["salesforce_client_secret"],
+                # The integration user, for the JWT bearer and (legacy) password flows.
+                "username": creds["salesforce_username"],
+                "password": creds["salesforce_password"],
+                "private_key_file": str(jwt_private_key.resolve()),
             },
             "graph": {
                 "authority_url": graph_url,

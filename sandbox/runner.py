@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import secrets
 import shutil
@@ -27,7 +28,7 @@ from sandbox.handoff import handoff_line, write_config
 from sandbox.ids import graph_guid
 from sandbox.seed import generate
 from sandbox.state import DocStore
-from sandbox.tls import ensure_tls
+from sandbox.tls import ensure_jwt_keys, ensure_tls
 
 API_VERSION = "59.0"
 
@@ -72,11 +73,19 @@ def open_state(options: SandboxOptions) -> SandboxState:
     if not org_file.exists():
         _seed(options, state_dir, sf_store, graph_store)
     return SandboxState(
-        sf_store,
-        graph_store,
-        json.loads((state_dir / "credentials.json").read_text()),
-        json.loads(org_file.read_text()),
+        sf_store, graph_store, _credentials(state_dir, sf_store), json.loads(org_file.read_text())
     )
+
+
+def _credentials(state_dir: Path, sf_store: DocStore) -> dict[str, str]:
+    """The state dir's credentials, completed for state dirs made by older versions."""
+    path = state_dir / "credentials.json"
+    creds: dict[str, str] = json.loads(path.read_text())
+    if "salesforce_username" not in creds:
+        creds["salesforce_username"] = sf_store.all("User")[0]["Username"]
+        creds["salesforce_password"] = secrets.token_urlsafe(16)
+        path.write_text(json.dumps(creds, indent=2))
+    return creds
 
 
 def _seed(options: SandboxOptions, state_dir: Path, sf: DocStore, gr: DocStore) -> None:
@@ -89,6 +98,9 @@ def _seed(options: SandboxOptions, state_dir: Path, sf: DocStore, gr: DocStore) 
         "tenant_id": graph_guid("tenant", seed.graph.tenant_domain),
         "graph_client_id": graph_guid("app", secrets.token_hex(8)),
         "graph_client_secret": secrets.token_urlsafe(30),
+        # The integration user signs in with these (JWT bearer, or the legacy password flow).
+        "salesforce_username": seed.salesforce["User"][0]["Username"],
+        "salesforce_password": secrets.token_urlsafe(16),
     }
     (state_dir / "credentials.json").write_text(json.dumps(credentials, indent=2))
     (state_dir / "credentials.json").chmod(0o600)
@@ -135,7 +147,11 @@ class _QuietServer(uvicorn.Server):
 def run(options: SandboxOptions, out: TextIO = sys.stdout) -> None:
     """Start both stand-ins, print the handoff line, serve until interrupted."""
     state = open_state(options)
+    # Millions of seeded documents never die: keep the collector from re-walking them.
+    gc.collect()
+    gc.freeze()
     tls = ensure_tls(options.state_dir)
+    jwt_keys = ensure_jwt_keys(options.state_dir)
     sf_sock = bind(options.salesforce_port, "--salesforce-port")
     graph_sock = bind(options.graph_port, "--graph-port")
     creds = state.credentials
@@ -145,6 +161,8 @@ def run(options: SandboxOptions, out: TextIO = sys.stdout) -> None:
                 state.salesforce,
                 client_id=creds["salesforce_client_id"],
                 client_secret=creds["salesforce_client_secret"],
+                jwt_certificate_pem=jwt_keys.certificate_pem,
+                user_password=creds["salesforce_password"],
             ),
             sf_sock,
         ),
@@ -179,7 +197,9 @@ def run(options: SandboxOptions, out: TextIO = sys.stdout) -> None:
     config_file = write_config(
         options.state_dir, state.org, creds, sf_url, graph_url, tls.ca_bundle
     )
-    line = handoff_line(creds, sf_url, graph_url, API_VERSION, tls.ca_bundle, config_file)
+    line = handoff_line(
+        creds, sf_url, graph_url, API_VERSION, tls.ca_bundle, config_file, jwt_keys.private_key
+    )
     asyncio.run(_serve_all(servers, line, out))
 
 

@@ -1,4 +1,4 @@
-"""The sandbox's own certificate authority, kept in the state dir.
+"""The sandbox's own certificate authority and connected-app key pair, kept in the state dir.
 
 Clients trust the sandbox through `ca-bundle.pem`: the roots this machine
 already trusts plus the sandbox CA, so the same bundle also reaches real hosts.
@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import certifi
 import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 HOSTS = ("127.0.0.1", "localhost")
 
@@ -50,3 +55,40 @@ def _system_roots(exclude: Path) -> bytes:
         if path and Path(path).is_file() and Path(path).resolve() != exclude.resolve():
             return Path(path).read_bytes()
     return Path(certifi.where()).read_bytes()
+
+
+@dataclass(frozen=True)
+class JwtKeys:
+    """The connected app's certificate (given to the stand-in) and its private key (to clients)."""
+
+    private_key: Path
+    certificate_pem: bytes
+
+
+def ensure_jwt_keys(state_dir: Path) -> JwtKeys:
+    """An RSA key and self-signed certificate for the JWT bearer flow, made on first start."""
+    key_file, cert_file = state_dir / "jwt-private-key.pem", state_dir / "jwt-certificate.pem"
+    if not (key_file.exists() and cert_file.exists()):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kamsync sandbox connected app")])
+        now = datetime.now(UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=3650))
+            .sign(key, hashes.SHA256())
+        )
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        key_file.chmod(0o600)
+        cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return JwtKeys(key_file, cert_file.read_bytes())

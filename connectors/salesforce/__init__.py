@@ -1,18 +1,37 @@
-"""Salesforce connector: OAuth, REST queries through simple-salesforce, incremental pulls."""
+"""Salesforce connector: OAuth, describe-driven incremental pulls (REST or Bulk API 2.0),
+count and id reconciliation, and kamsync's share of the daily API allocation."""
 
 from connectors.salesforce.auth import SalesforceSession, fetch_token
-from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.bulk import BulkJobFailed
+from connectors.salesforce.client import QueryTimeout, SalesforceClient
+from connectors.salesforce.describe import ObjectDescription, PullPlan, plan_pull
+from connectors.salesforce.integrity import (
+    IdDifference,
+    compare_ids,
+    formula_values,
+    org_count,
+    records_by_id,
+)
 from connectors.salesforce.objects import OBJECTS, ObjectSpec, objects_for
-from connectors.salesforce.pull import Batch, build_query, pull_object
+from connectors.salesforce.pull import Batch, pull_object
 
 __all__ = [
     "OBJECTS",
     "Batch",
+    "BulkJobFailed",
+    "IdDifference",
+    "ObjectDescription",
     "ObjectSpec",
+    "PullPlan",
+    "QueryTimeout",
     "SalesforceClient",
     "SalesforceSession",
-    "build_query",
+    "compare_ids",
     "fetch_token",
+    "formula_values",
     "objects_for",
+    "org_count",
+    "plan_pull",
     "pull_object",
+    "records_by_id",
 ]

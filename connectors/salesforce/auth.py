@@ -1,14 +1,19 @@
 """OAuth 2.0 against the configured Salesforce login URL.
 
-The connector obtains the token itself and hands `instance_url` + the access
-token to simple-salesforce, so login/test/My Domain hosts and the sandbox are
-all one code path.
+The connector obtains the token itself (client credentials, JWT bearer, or the
+legacy username-password flow) and hands `instance_url` + the access token to
+simple-salesforce, so login/test/My Domain hosts and the sandbox are all one
+code path (simple-salesforce's own login only knows *.salesforce.com).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
 
+import jwt
 import requests
 
 from config.settings import SalesforceSettings
@@ -27,14 +32,64 @@ def token_url(settings: SalesforceSettings) -> str:
     return str(settings.login_url).rstrip("/") + "/services/oauth2/token"
 
 
-def fetch_token(settings: SalesforceSettings, http: requests.Session) -> SalesforceSession:
-    """Run the client-credentials grant; errors name the login URL and the fix."""
-    url = token_url(settings)
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": settings.client_id,
-        "client_secret": settings.client_secret.get_secret_value(),
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+JWT_LIFETIME = timedelta(minutes=3)  # the longest Salesforce accepts
+
+
+def jwt_audience(login_url: str) -> str:
+    """`aud` of the assertion: test/login for Salesforce hosts, else the login URL itself."""
+    host = urlsplit(login_url).hostname or ""
+    if host == "test.salesforce.com" or host.endswith(".sandbox.my.salesforce.com"):
+        return "https://test.salesforce.com"
+    if host.endswith(".salesforce.com"):
+        return "https://login.salesforce.com"
+    return login_url.rstrip("/")
+
+
+def token_form(settings: SalesforceSettings) -> dict[str, str]:
+    """The token request's form for the configured flow."""
+    if settings.auth == "jwt":
+        return {"grant_type": JWT_GRANT, "assertion": _assertion(settings)}
+    secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
+    if settings.auth == "password":
+        password = settings.password.get_secret_value() if settings.password else ""
+        return {
+            "grant_type": "password",
+            "client_id": settings.client_id,
+            "client_secret": secret,
+            "username": settings.username or "",
+            "password": password,
+        }
+    return {"grant_type": "client_credentials", "client_id": settings.client_id,
+            "client_secret": secret}  # fmt: skip
+
+
+def _assertion(settings: SalesforceSettings) -> str:
+    key_file = settings.private_key_file
+    try:
+        key = Path(key_file).read_bytes() if key_file else b""
+    except OSError as exc:
+        raise ConnectorConfigError(
+            f"[salesforce] private_key_file {key_file} cannot be read: {exc.strerror}"
+        ) from None
+    claims = {
+        "iss": settings.client_id,
+        "sub": settings.username,
+        "aud": jwt_audience(str(settings.login_url)),
+        "exp": int((datetime.now(UTC) + JWT_LIFETIME).timestamp()),
     }
+    try:
+        return jwt.encode(claims, key, algorithm="RS256")
+    except (ValueError, TypeError, jwt.PyJWTError) as exc:
+        raise ConnectorConfigError(
+            f"[salesforce] private_key_file {key_file} is not a usable RSA private key ({exc})"
+        ) from None
+
+
+def fetch_token(settings: SalesforceSettings, http: requests.Session) -> SalesforceSession:
+    """Run the configured OAuth flow; errors name the login URL and the keys to check."""
+    url = token_url(settings)
+    form = token_form(settings)
     try:
         response = http.post(url, data=form, timeout=settings.timeout_seconds)
     except requests.RequestException as exc:
@@ -45,8 +100,8 @@ def fetch_token(settings: SalesforceSettings, http: requests.Session) -> Salesfo
     if response.status_code != 200 or "access_token" not in body:
         reason = body.get("error_description") or body.get("error") or response.text[:200]
         raise ConnectorConfigError(
-            f"Salesforce login {url} refused the client credentials ({redact(str(reason))}); "
-            "check [salesforce] client_id, client_secret and login_url"
+            f"Salesforce login {url} refused the {settings.auth} sign-in "
+            f"({redact(str(reason))}); check [salesforce] {_KEYS_TO_CHECK[settings.auth]}"
         )
     instance = str(settings.instance_url or body.get("instance_url") or "").rstrip("/")
     if not instance:
@@ -54,6 +109,14 @@ def fetch_token(settings: SalesforceSettings, http: requests.Session) -> Salesfo
             f"Salesforce login {url} returned no instance_url; set [salesforce] instance_url"
         )
     return SalesforceSession(instance_url=instance, access_token=body["access_token"])
+
+
+_KEYS_TO_CHECK = {
+    "client_credentials": "client_id, client_secret and login_url",
+    "jwt": "client_id, username, private_key_file (its certificate on the connected app) "
+    "and login_url",
+    "password": "client_id, client_secret, username, password (with security token) and login_url",
+}
 
 
 def _json_or_empty(response: requests.Response) -> dict[str, str]:

@@ -30,20 +30,34 @@ from connectors.errors import (
     redact,
 )
 from connectors.salesforce.auth import fetch_token
+from connectors.salesforce.budget import ApiBudget
+from connectors.salesforce.describe import ObjectDescription
 from connectors.salesforce.retry import is_transient, with_retries
 
 T = TypeVar("T")
 Record = dict[str, Any]
 
 
+class QueryTimeout(RetriableError):
+    """The org gave up on a query (QUERY_TIMEOUT); a narrower window may pass."""
+
+
 class SalesforceClient:
     """One authenticated connection to an org, shared by every pull of a run."""
 
-    def __init__(self, settings: SalesforceSettings, http: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        settings: SalesforceSettings,
+        http: requests.Session | None = None,
+        *,
+        spent_today: int = 0,
+    ) -> None:
         self._settings = settings
         self._http = http or requests.Session()
         self._session = fetch_token(settings, self._http)
         self._sf = self._build()
+        self._descriptions: dict[str, ObjectDescription] = {}
+        self.budget = ApiBudget(settings.api_budget_share, spent_today)
         #: API calls this client made (each REST request counts one).
         self.calls = 0
 
@@ -59,19 +73,37 @@ class SalesforceClient:
 
     def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[Record]]:
         """Yield the records of a SOQL query page by page (`nextRecordsUrl` paging)."""
-        page = self._call(
-            lambda sf: sf.query(soql, include_deleted=include_deleted, timeout=self._timeout)
+        headers = {"Sforce-Query-Options": f"batchSize={self._settings.query_batch_size}"}
+        page = self.call(
+            lambda sf: sf.query(
+                soql, include_deleted=include_deleted, timeout=self._timeout, headers=headers
+            )
         )
         while True:
             yield [_without_attributes(record) for record in page["records"]]
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 return
-            page = self._call(partial(self._query_more, next_url))
+            page = self.call(partial(self._query_more, next_url))
 
     def count(self, soql: str) -> int:
         """`totalSize` of a `SELECT COUNT() ...` query."""
-        return int(self._call(lambda sf: sf.query(soql, timeout=self._timeout))["totalSize"])
+        return int(self.call(lambda sf: sf.query(soql, timeout=self._timeout))["totalSize"])
+
+    def describe(self, sobject: str) -> ObjectDescription:
+        """The object's describe, fetched once per client (per run)."""
+        if sobject not in self._descriptions:
+            path = f"sobjects/{sobject}/describe"
+            payload = self.call(lambda sf: sf.restful(path, timeout=self._timeout))
+            if not isinstance(payload, dict):
+                raise FatalError(f"Salesforce describe of {sobject} returned no object")
+            self._descriptions[sobject] = ObjectDescription.from_describe(payload)
+        return self._descriptions[sobject]
+
+    @property
+    def sf(self) -> Salesforce:
+        """The simple-salesforce client of the current session (for `call` actions)."""
+        return self._sf
 
     def _query_more(self, next_url: str, sf: Salesforce) -> Any:
         return sf.query_more(next_url, identifier_is_url=True, timeout=self._timeout)
@@ -92,7 +124,8 @@ class SalesforceClient:
         self._session = fetch_token(self._settings, self._http)
         self._sf = self._build()
 
-    def _call(self, action: Callable[[Salesforce], T]) -> T:
+    def call(self, action: Callable[[Salesforce], T]) -> T:
+        """Run one API call: budget checked, retried, session renewed once, errors typed."""
         try:
             return self._attempt(action)
         except SalesforceExpiredSession:
@@ -106,8 +139,12 @@ class SalesforceClient:
 
     def _attempt(self, action: Callable[[Salesforce], T]) -> T:
         def counted() -> T:
+            self.budget.check(self.calls)
             self.calls += 1
-            return action(self._sf)
+            try:
+                return action(self._sf)
+            finally:
+                self.budget.observe(self.api_usage)
 
         try:
             return with_retries(counted)
@@ -124,6 +161,8 @@ class SalesforceClient:
         except SalesforceResourceNotFound as exc:
             raise ConnectorConfigError(f"Salesforce resource not found: {_describe(exc)}") from None
         except SalesforceMalformedRequest as exc:
+            if "QUERY_TIMEOUT" in str(exc.content):
+                raise QueryTimeout(f"Salesforce query timed out: {_describe(exc)}") from None
             raise FatalError(f"Salesforce rejected the request: {_describe(exc)}") from None
         except (SalesforceError, requests.RequestException) as exc:
             if is_transient(exc):

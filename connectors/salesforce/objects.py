@@ -1,88 +1,91 @@
 """The objects kamsync mirrors from Salesforce: one table drives every pull.
 
-Each entry says which fields to select and which field is the incremental
-cursor. Config can add the Account checkbox that flags strategic accounts.
+Each entry names the fields kamsync itself relies on; describe supplies the
+rest (see `describe.plan_pull`). Config adds fields, cursors, custom objects
+and the Account checkbox that flags strategic accounts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from config.settings import Settings
-
-BOOKKEEPING = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
 
 
 @dataclass(frozen=True)
 class ObjectSpec:
-    """One sObject to mirror: its fields and the incremental cursor."""
+    """One sObject to mirror and the fields kamsync needs from it."""
 
     name: str
-    fields: tuple[str, ...]
-    cursor: str = "SystemModstamp"
-    #: Objects without IsDeleted (User) cannot be asked for it.
-    has_is_deleted: bool = True
+    fields: tuple[str, ...] = ()
+    #: Orgs may not have it (Account Teams off): skipped with a warning, not an error.
+    optional: bool = False
+    #: From config: mirror only these besides `fields` (empty: every readable field).
+    extra_fields: tuple[str, ...] = ()
+    #: From config: the incremental cursor when the object lacks SystemModstamp.
+    cursor: str | None = None
 
     def select_list(self) -> tuple[str, ...]:
-        extra = ("IsDeleted",) if self.has_is_deleted else ()
-        return ("Id", *self.fields, *extra, *BOOKKEEPING)
+        """The columns transforms may rely on."""
+        return ("Id", *self.fields, *self.extra_fields)
 
 
 OBJECTS: tuple[ObjectSpec, ...] = (
-    ObjectSpec(
-        "User",
-        ("Username", "Email", "FirstName", "LastName", "Name", "Title", "IsActive", "ManagerId"),
-        has_is_deleted=False,
-    ),
+    ObjectSpec("User", ("Username", "Email", "FirstName", "LastName", "Name", "Title", "IsActive")),
     ObjectSpec(
         "Account",
-        (
-            "Name", "Type", "Industry", "Website", "BillingCity", "BillingCountry",
-            "AnnualRevenue", "NumberOfEmployees", "OwnerId", "ParentId",
-        ),
+        ("Name", "Type", "Industry", "Website", "AnnualRevenue", "OwnerId", "ParentId"),
     ),
-    ObjectSpec(
-        "Contact", ("AccountId", "FirstName", "LastName", "Name", "Email", "Title", "OwnerId")
-    ),
+    ObjectSpec("Contact", ("AccountId", "FirstName", "LastName", "Name", "Email", "Title")),
     ObjectSpec(
         "Opportunity",
         (
-            "AccountId", "Name", "StageName", "Amount", "Probability", "CloseDate", "Type",
-            "IsClosed", "IsWon", "ForecastCategoryName", "OwnerId",
+            "AccountId", "Name", "StageName", "Amount", "Probability", "CloseDate", "IsClosed",
+            "IsWon", "ForecastCategoryName", "OwnerId",
         ),
+    ),
+    ObjectSpec("Product2", ("Name", "Family", "IsActive")),
+    ObjectSpec("OpportunityLineItem", ("OpportunityId", "Product2Id", "Quantity", "TotalPrice")),
+    ObjectSpec(
+        "OpportunityContactRole", ("OpportunityId", "ContactId", "Role", "IsPrimary"), optional=True
     ),
     ObjectSpec(
         "Case",
         (
-            "CaseNumber", "AccountId", "ContactId", "Subject", "Status", "Priority", "Origin",
-            "IsClosed", "ClosedDate", "IsEscalated", "OwnerId",
+            "CaseNumber", "AccountId", "ContactId", "Subject", "Status", "Priority", "IsClosed",
+            "CreatedDate", "OwnerId",
         ),
     ),
+    ObjectSpec("Contract", ("AccountId", "ContractNumber", "Status", "EndDate", "OwnerId")),
     ObjectSpec(
-        "Contract",
+        "Task",
         (
-            "AccountId", "ContractNumber", "Status", "StartDate", "EndDate", "ContractTerm",
+            "WhoId", "WhatId", "AccountId", "Subject", "ActivityDate", "Status", "IsClosed",
             "OwnerId",
         ),
     ),
     ObjectSpec(
-        "Task",
-        (
-            "WhoId", "WhatId", "AccountId", "Subject", "ActivityDate", "Status", "Priority",
-            "IsClosed", "OwnerId",
-        ),
+        "Event",
+        ("WhoId", "WhatId", "AccountId", "Subject", "StartDateTime", "EndDateTime", "OwnerId"),
     ),
+    ObjectSpec("AccountTeamMember", ("AccountId", "UserId", "TeamMemberRole"), optional=True),
 )  # fmt: skip
 
 
 def objects_for(settings: Settings) -> tuple[ObjectSpec, ...]:
-    """The object table with config's additions (the key-account flag field)."""
+    """The object table with config's additions: flag field, extra fields, custom objects."""
+    configured = settings.salesforce.objects
     flag = settings.key_accounts.flag_field
-    if not flag:
-        return OBJECTS
-    return tuple(
-        ObjectSpec(spec.name, (*spec.fields, flag), spec.cursor, spec.has_is_deleted)
-        if spec.name == "Account" and flag not in spec.fields
-        else spec
-        for spec in OBJECTS
-    )
+    specs = []
+    for spec in OBJECTS:
+        if spec.name == "Account" and flag:
+            spec = replace(spec, fields=(*spec.fields, flag))
+        if spec.name in configured:
+            extra = configured[spec.name]
+            spec = replace(spec, extra_fields=tuple(extra.extra_fields), cursor=extra.cursor)
+        specs.append(spec)
+    known = {spec.name for spec in OBJECTS}
+    for name, extra in configured.items():
+        if name not in known:
+            specs.append(ObjectSpec(name, (), False, tuple(extra.extra_fields), extra.cursor))
+    return tuple(specs)

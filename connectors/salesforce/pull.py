@@ -1,9 +1,9 @@
 """Incremental pulls: the records changed since a watermark, as DataFrame batches.
 
-Records come in `SystemModstamp` order so each batch's last stamp is a safe
-watermark to commit with it. The next pull re-reads an overlap window before
-the watermark (records committed late on the server); upserts by Id make the
-re-read harmless.
+Records come in cursor order, so each REST batch's last stamp is a safe
+watermark to commit with it; the next pull re-reads an overlap window before
+it (upserts by Id make that harmless). Big windows go to Bulk API 2.0 (REST
+if a bulk job fails); a window the org times out on is split in two.
 """
 
 from __future__ import annotations
@@ -11,59 +11,108 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
-from simple_salesforce import format_soql
 
-from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.objects import ObjectSpec
+from connectors.errors import FatalError
+from connectors.salesforce.bulk import BulkJobFailed, bulk_pull
+from connectors.salesforce.client import QueryTimeout, SalesforceClient
+from connectors.salesforce.describe import PullPlan
+from connectors.salesforce.integrity import fields_by_id
+from connectors.salesforce.soql import (
+    count_query,
+    field_chunks,
+    parse_sf_datetime,
+    select_query,
+)
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
-_SF_DATETIME = "%Y-%m-%dT%H:%M:%S.%f%z"
+#: A window narrower than this that still times out is a real failure.
+SMALLEST_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
 class Batch:
-    """One page of changed records and the watermark to commit with it."""
+    """One page of changed records and the watermark to commit with it (None: not yet)."""
 
     object_name: str
     records: pd.DataFrame
     watermark: str | None
+    via: str = "rest"
 
 
-def build_query(spec: ObjectSpec, since: str | None, overlap: timedelta = DEFAULT_OVERLAP) -> str:
-    """The SOQL for a full pull (no watermark) or an incremental one."""
-    select = ", ".join(spec.select_list())
-    order = f" ORDER BY {spec.cursor} ASC, Id ASC"
-    if since is None:
-        return f"SELECT {select} FROM {spec.name}{order}"
-    start = parse_sf_datetime(since) - overlap
-    where = format_soql(
-        f" WHERE {spec.cursor} >= {{:literal}}", start.strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
-    return f"SELECT {select} FROM {spec.name}{where}{order}"
+def window_start(since: str | None, overlap: timedelta) -> datetime | None:
+    return None if since is None else parse_sf_datetime(since) - overlap
 
 
 def pull_object(
     client: SalesforceClient,
-    spec: ObjectSpec,
+    plan: PullPlan,
     since: str | None,
     *,
     overlap: timedelta = DEFAULT_OVERLAP,
+    bulk_threshold: int = 0,
+    mirrored: int | None = None,
+    on_fallback: Any = None,
 ) -> Iterator[Batch]:
-    """Yield the object's changed records page by page (deleted rows included)."""
-    soql = build_query(spec, since, overlap)
-    for records in client.query_pages(soql, include_deleted=spec.has_is_deleted):
-        if not records:
-            continue
-        frame = pd.DataFrame.from_records(records, columns=list(spec.select_list()))
-        yield Batch(spec.name, frame, records[-1].get(spec.cursor) or since)
+    """Yield the object's records changed since `since` (all of them when None).
+
+    With `bulk_threshold` > 0, a window holding at least that many records is
+    pulled with Bulk API 2.0; `on_fallback(reason)` hears when REST takes over.
+    An incremental window of an object whose mirror (`mirrored` records) is
+    below the threshold goes to REST without counting it first.
+    """
+    start = window_start(since, overlap)
+    worth_counting = bulk_threshold > 0 and (since is None or (mirrored or 0) >= bulk_threshold)
+    if worth_counting and client.count(count_query(plan, start)) >= bulk_threshold:
+        try:
+            yield from bulk_pull(client, plan, start)
+            return
+        except BulkJobFailed as exc:
+            if on_fallback is not None:
+                on_fallback(str(exc))
+    yield from rest_pull(client, plan, start, None)
 
 
-def parse_sf_datetime(value: str) -> datetime:
-    """Parse Salesforce's `2026-11-27T03:40:16.000+0000` (or ISO with Z) to aware UTC."""
+def rest_pull(
+    client: SalesforceClient, plan: PullPlan, start: datetime | None, end: datetime | None
+) -> Iterator[Batch]:
+    """REST query/queryMore over [start, end), halving the window on QUERY_TIMEOUT."""
+    chunks = field_chunks(plan, start, end)
+    soql = select_query(plan, chunks[0], start, end)
     try:
-        parsed = datetime.strptime(value, _SF_DATETIME)
-    except ValueError:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed.astimezone(UTC)
+        for records in client.query_pages(soql, include_deleted=plan.has_is_deleted):
+            if records:
+                frame = _complete(client, plan, records, chunks[1:])
+                yield Batch(plan.name, frame, records[-1].get(plan.cursor))
+    except QueryTimeout:
+        lower = start or _earliest(client, plan)
+        upper = end or datetime.now(UTC) + timedelta(seconds=1)
+        if lower is None or upper - lower <= SMALLEST_WINDOW:
+            raise
+        middle = lower + (upper - lower) / 2
+        yield from rest_pull(client, plan, lower, middle)
+        yield from rest_pull(client, plan, middle, end)
+
+
+def _complete(
+    client: SalesforceClient, plan: PullPlan, records: list[dict[str, Any]], more: list[list[str]]
+) -> pd.DataFrame:
+    """The page as a frame with every planned field (fetching extra chunks by Id)."""
+    frame = pd.DataFrame.from_records(records)
+    ids = frame["Id"].tolist()
+    for fields in more:
+        extra = fields_by_id(client, plan.name, fields, ids, include_deleted=plan.has_is_deleted)
+        frame = frame.merge(extra, on="Id", how="left")
+    return frame.reindex(columns=list(plan.fields))
+
+
+def _earliest(client: SalesforceClient, plan: PullPlan) -> datetime | None:
+    """The oldest cursor value of the object (the lower bound of a full pull's window)."""
+    soql = f"SELECT {plan.cursor} FROM {plan.name} ORDER BY {plan.cursor} ASC LIMIT 1"
+    for records in client.query_pages(soql, include_deleted=plan.has_is_deleted):
+        if records and records[0].get(plan.cursor):
+            return parse_sf_datetime(records[0][plan.cursor]) - timedelta(seconds=1)
+        return None
+    raise FatalError(f"Salesforce returned no page for {soql}")

@@ -1,6 +1,10 @@
 """What every versioned REST call shares: the API version in its path, the
 caller's session, one count against the daily limit, and the version-level
-resources (versions list, resource map, limits).
+resources (versions list, resource map).
+
+A Composite request's subrequests are served by the app again with
+`SUBREQUEST` set in their scope: they are checked like any call but not
+counted, as the whole composite is one call.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ API_VERSIONS: dict[str, str] = {
     "62.0": "Winter '25",
 }
 #: The resources of a version that the sandbox serves (all others answer 404).
-SERVED_RESOURCES = ("limits", "query", "queryAll", "sobjects")
+SERVED_RESOURCES = ("composite", "jobs", "limits", "query", "queryAll", "sobjects")
+#: Scope key marking a composite subrequest (no usage count of its own).
+SUBREQUEST = "kamsync.subrequest"
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,8 @@ def versioned(tokens: TokenIssuer, usage: ApiUsage, handler: ApiHandler) -> Endp
     async def endpoint(request: Request) -> Response:
         version = checked_version(request.path_params["version"])
         session = tokens.session_for(request)
-        usage.count_call()
+        if not request.scope.get(SUBREQUEST):
+            usage.count_call()
         return await handler(ApiCall(request, version, session))
 
     return endpoint
@@ -77,19 +84,3 @@ async def resource_map(call: ApiCall) -> Response:
     return JSONResponse(
         {name: f"/services/data/{call.version}/{name}" for name in SERVED_RESOURCES}
     )
-
-
-def limits_handler(usage: ApiUsage) -> ApiHandler:
-    async def limits(call: ApiCall) -> Response:
-        """GET /services/data/vXX.X/limits: the daily API request allowance."""
-        used = usage.used()
-        return JSONResponse(
-            {
-                "DailyApiRequests": {
-                    "Max": usage.daily_limit,
-                    "Remaining": max(usage.daily_limit - used, 0),
-                }
-            }
-        )
-
-    return limits

@@ -1,8 +1,9 @@
-"""The org's daily API request count, kept in the store so a restart keeps it.
+"""The org's daily allocations (API requests, Bulk API jobs), counted in the store
+so a restart keeps them.
 
-Every authenticated call counts one; past the daily limit calls are refused
-with 403 REQUEST_LIMIT_EXCEEDED, and every /services/data response reports
-`Sforce-Limit-Info: api-usage=used/limit` like Salesforce does.
+Every authenticated call counts one API request; past the daily limit calls are
+refused with 403 REQUEST_LIMIT_EXCEEDED, and every /services/data response
+reports `Sforce-Limit-Info: api-usage=used/limit` like Salesforce does.
 """
 
 from __future__ import annotations
@@ -21,32 +22,64 @@ META = "_meta"
 USAGE_DOC = "api_usage"
 
 
-class ApiUsage:
-    """Counts API calls per UTC day (a simplification of Salesforce's rolling 24 hours)."""
+class DailyAllowance:
+    """A count per UTC day against a maximum (a simplification of Salesforce's
+    rolling 24 hours); the count lives in the store, the maximum in memory."""
 
-    def __init__(self, store: DocStore, daily_limit: int, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, store: DocStore, doc_id: str, maximum: int, clock: Callable[[], datetime]
+    ) -> None:
         self._store = store
+        self._doc_id = doc_id
         self._clock = clock
         self._lock = threading.Lock()
-        self.daily_limit = daily_limit
+        self.maximum = maximum
 
     def _today(self) -> str:
         return self._clock().astimezone(UTC).date().isoformat()
 
     def used(self) -> int:
-        doc = self._store.get(META, USAGE_DOC)
+        doc = self._store.get(META, self._doc_id)
         return int(doc["used"]) if doc and doc.get("day") == self._today() else 0
+
+    def remaining(self) -> int:
+        return max(self.maximum - self.used(), 0)
+
+    def take(self, amount: int = 1) -> bool:
+        """Count `amount` if the day's allowance has room for it; False when it has not."""
+        with self._lock:
+            used = self.used()
+            if used + amount > self.maximum:
+                return False
+            self._store.put(META, self._doc_id, {"day": self._today(), "used": used + amount})
+            return True
+
+    def reset(self, *, maximum: int | None = None, used: int | None = None) -> None:
+        """Set the maximum and/or today's count (test control)."""
+        with self._lock:
+            if maximum is not None:
+                self.maximum = maximum
+            if used is not None:
+                self._store.put(META, self._doc_id, {"day": self._today(), "used": used})
+
+
+class ApiUsage(DailyAllowance):
+    """The daily API request allocation every REST call counts against."""
+
+    def __init__(self, store: DocStore, daily_limit: int, clock: Callable[[], datetime]) -> None:
+        super().__init__(store, USAGE_DOC, daily_limit, clock)
+
+    @property
+    def daily_limit(self) -> int:
+        return self.maximum
 
     def count_call(self) -> None:
         """Count one call, or refuse it when the day's limit is spent."""
-        with self._lock:
-            used = self.used()
-            if used >= self.daily_limit:
-                raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-            self._store.put(META, USAGE_DOC, {"day": self._today(), "used": used + 1})
+        if not self.take():
+            raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
 
     def header_value(self) -> str:
-        return f"api-usage={self.used()}/{self.daily_limit}"
+        return f"api-usage={self.used()}/{self.maximum}"
 
 
 class LimitInfoHeader:

@@ -18,17 +18,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.salesforce.api_context import (
-    ApiHandler,
-    limits_handler,
-    list_versions,
-    resource_map,
-    versioned,
-)
+from sandbox.salesforce.admin import SandboxControl
+from sandbox.salesforce.api_context import ApiHandler, list_versions, resource_map, versioned
 from sandbox.salesforce.api_usage import ApiUsage, LimitInfoHeader
 from sandbox.salesforce.auth import TokenIssuer
+from sandbox.salesforce.bulk_query import bulk_query_routes
+from sandbox.salesforce.collections_api import CollectionsResource
+from sandbox.salesforce.composite import CompositeResource
 from sandbox.salesforce.errors import ApiError, api_error_response, not_found
+from sandbox.salesforce.external_id_api import ExternalIdResource
+from sandbox.salesforce.faults import FaultInjection, fault_routes
+from sandbox.salesforce.org_limits import OrgLimits
 from sandbox.salesforce.query_api import QueryResource
+from sandbox.salesforce.record_view import RecordView
 from sandbox.salesforce.record_writes import RecordWriter
 from sandbox.salesforce.sobject_api import SObjectResource
 from sandbox.state import DocStore
@@ -48,19 +50,30 @@ def create_app(
     token_lifetime_seconds: int = 7200,
     daily_api_limit: int = 100_000,
     clock: Callable[[], datetime] = _utc_now,
+    jwt_certificate_pem: bytes | None = None,
+    user_password: str | None = None,
 ) -> Starlette:
     """The app for one org kept in `store`; `clock` (aware UTC) sets "now" for
-    timestamps, token expiry and relative date literals."""
+    timestamps, token expiry and relative date literals. The JWT bearer grant is
+    offered when the connected app has a certificate (`jwt_certificate_pem`), the
+    legacy password grant when `user_password` is set (it is every active user's)."""
     tokens = TokenIssuer(
         store,
         client_id=client_id,
         client_secret=client_secret,
         lifetime_seconds=token_lifetime_seconds,
         clock=clock,
+        jwt_certificate_pem=jwt_certificate_pem,
+        user_password=user_password,
     )
     usage = ApiUsage(store, daily_api_limit, clock)
+    org_limits = OrgLimits(store, usage, clock)
     queries = QueryResource(store, clock)
-    sobjects = SObjectResource(RecordWriter(store, clock))
+    writer, view = RecordWriter(store, clock), RecordView(store)
+    sobjects = SObjectResource(writer, view)
+    by_external_id = ExternalIdResource(writer, view)
+    collections = CollectionsResource(writer, view)
+    composite = CompositeResource(writer)
 
     def api(path: str, handler: ApiHandler, methods: list[str]) -> Route:
         return Route(
@@ -76,7 +89,7 @@ def create_app(
         Route("/services/data", list_versions, methods=["GET"]),
         Route("/services/data/", list_versions, methods=["GET"]),
         *both("", resource_map, ["GET"]),
-        *both("/limits", limits_handler(usage), ["GET"]),
+        *both("/limits", org_limits.resource, ["GET"]),
         *both("/query", queries.first_page("query"), ["GET"]),
         *both("/queryAll", queries.first_page("queryAll"), ["GET"]),
         api("/query/{locator}", queries.next_page("query"), ["GET"]),
@@ -86,10 +99,23 @@ def create_app(
         api("/sobjects/{sobject}/describe", sobjects.describe, ["GET"]),
         api("/sobjects/{sobject}/describe/", sobjects.describe, ["GET"]),
         api("/sobjects/{sobject}/{record_id}", sobjects.record, ["GET", "PATCH", "DELETE"]),
+        api(
+            "/sobjects/{sobject}/{field}/{value}", by_external_id.record, ["GET", "PATCH", "DELETE"]
+        ),
+        *both("/composite", composite.run, ["POST"]),
+        *both("/composite/sobjects", collections.records, ["POST", "PATCH", "DELETE"]),
+        *both("/composite/sobjects/{sobject}", collections.retrieve, ["GET", "POST"]),
+        api("/composite/sobjects/{sobject}/{field}", collections.upsert, ["PATCH"]),
+        *SandboxControl(tokens, usage).routes(),
+        *bulk_query_routes(store, clock, api, org_limits.bulk_query_jobs),
+        *fault_routes(store),
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(LimitInfoHeader, usage=usage)],
+        middleware=[
+            Middleware(LimitInfoHeader, usage=usage),
+            Middleware(FaultInjection, store=store),
+        ],
         exception_handlers={
             ApiError: api_error_response,
             404: _route_not_found,

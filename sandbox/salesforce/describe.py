@@ -1,6 +1,7 @@
 """Describe answers built from the schema table: describeGlobal, an object's
-basic information and its full describe (fields with type, references and
-access), in the REST API's shapes trimmed to what the sandbox knows.
+basic information and its full describe (fields with type, references, access,
+formulas, external ids and compound parts; child relationships), in the REST
+API's shapes trimmed to what the sandbox knows.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from typing import Any
 
 from sandbox.ids import KEY_PREFIXES
 from sandbox.salesforce import schema
-from sandbox.salesforce.record_writes import writable
+from sandbox.salesforce.child_relationships import child_relationships
+from sandbox.salesforce.compound_fields import compound_field_name
+from sandbox.salesforce.record_changes import createable, writable
+from sandbox.salesforce.soql_order import UNSORTABLE_TYPES
 
 
 def _urls(sobject: str, version: str) -> dict[str, str]:
@@ -43,7 +47,7 @@ def basic_info(sobject: str, version: str) -> dict[str, Any]:
     return {"objectDescribe": object_summary(sobject, version), "recentItems": []}
 
 
-def _field(name: str, field: schema.Field) -> dict[str, Any]:
+def _field(sobject: str, name: str, field: schema.Field) -> dict[str, Any]:
     return {
         "name": name,
         "label": name,
@@ -51,9 +55,15 @@ def _field(name: str, field: schema.Field) -> dict[str, Any]:
         "referenceTo": list(field.reference_to),
         "relationshipName": field.relationship_name,
         "calculated": field.calculated,
-        "createable": writable(field),
+        "calculatedFormula": field.formula,
+        "compoundFieldName": compound_field_name(sobject, name),
+        "externalId": field.external_id,
+        "idLookup": name == "Id" or field.external_id,
+        "createable": createable(name, field),
         "updateable": writable(field),
         "nillable": field.nillable,
+        "filterable": field.type != schema.ADDRESS,
+        "sortable": field.type not in UNSORTABLE_TYPES,
         "polymorphicForeignKey": len(field.reference_to) > 1,
     }
 
@@ -61,5 +71,15 @@ def _field(name: str, field: schema.Field) -> dict[str, Any]:
 def describe_object(sobject: str, version: str) -> dict[str, Any]:
     return {
         **object_summary(sobject, version),
-        "fields": [_field(name, field) for name, field in schema.fields_of(sobject).items()],
+        "fields": [
+            _field(sobject, name, field) for name, field in schema.fields_of(sobject).items()
+        ],
+        "childRelationships": [
+            {
+                "childSObject": relationship.child_sobject,
+                "field": relationship.field,
+                "relationshipName": relationship.relationship_name,
+            }
+            for relationship in child_relationships(sobject)
+        ],
     }

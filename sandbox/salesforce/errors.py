@@ -33,6 +33,10 @@ class ApiError(Exception):
             error["fields"] = self.fields
         return [error]
 
+    def record_error(self) -> dict[str, Any]:
+        """The error as one record's entry in an sObject Collections result."""
+        return {"statusCode": self.error_code, "message": self.message, "fields": self.fields or []}
+
 
 def not_found(message: str = "The requested resource does not exist") -> ApiError:
     return ApiError(404, "NOT_FOUND", message)

@@ -3,7 +3,8 @@
 `GET .../query?q=SOQL` answers the first page (2,000 records unless
 `Sforce-Query-Options: batchSize=N` asks for 200-2,000) and, when more remain,
 a `nextRecordsUrl` whose GET answers the next page. `queryAll` also shows
-deleted records. The query itself runs in a worker thread.
+deleted records. The query itself runs in a worker thread. An armed
+query_timeout fault (see `faults`) answers QUERY_TIMEOUT instead.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from starlette.responses import JSONResponse, Response
 
 from sandbox.salesforce.api_context import ApiCall, ApiHandler
 from sandbox.salesforce.errors import ApiError, SoqlError
+from sandbox.salesforce.faults import QUERY_TIMEOUT_MESSAGE, FaultBook, for_object
 from sandbox.salesforce.query_cursors import Cursor, QueryCursors
 from sandbox.salesforce.soql_aggregates import aggregate_record
-from sandbox.salesforce.soql_eval import SoqlEngine
+from sandbox.salesforce.soql_ast import Query
+from sandbox.salesforce.soql_eval import QueryPlan, SoqlEngine
 from sandbox.salesforce.soql_grammar import parse_soql
 from sandbox.salesforce.soql_projection import Projection
+from sandbox.salesforce.soql_ranges import window_days
 from sandbox.state import Doc, DocStore
 
 DEFAULT_BATCH_SIZE = 2000
@@ -41,9 +45,10 @@ class QueryResource:
     """Serves SOQL queries and their later pages for one org."""
 
     def __init__(self, store: DocStore, clock: Callable[[], datetime]) -> None:
-        self._store = store
+        self._clock = clock
         self.engine = SoqlEngine(store, clock)
         self.cursors = QueryCursors(store, clock)
+        self._faults = FaultBook(store)
 
     def first_page(self, resource: str) -> ApiHandler:
         async def query(call: ApiCall) -> Response:
@@ -59,20 +64,8 @@ class QueryResource:
     def next_page(self, resource: str) -> ApiHandler:
         async def query_more(call: ApiCall) -> Response:
             locator_id, cursor, start = self.cursors.find(call.request.path_params["locator"])
-            end = start + cursor.batch_size
-            sobject = cursor.projection.sobject
-            page = [
-                record
-                for record in (self._store.get(sobject, id_) for id_ in cursor.ids[start:end])
-                if record is not None
-            ]
-            body = _page(
-                cursor.projection,
-                page,
-                len(cursor.ids),
-                call.version,
-                end,
-                f"/services/data/{call.version}/{cursor.resource}/{locator_id}",
+            body = await run_in_threadpool(
+                self._later_page, locator_id, cursor, start, call.version
             )
             return JSONResponse(body)
 
@@ -80,7 +73,9 @@ class QueryResource:
 
     def _answer(self, soql: str, resource: str, size: int, version: str) -> dict[str, Any]:
         try:
-            plan = self.engine.plan(parse_soql(soql), include_deleted=resource == "queryAll")
+            query = parse_soql(soql)
+            plan = self.engine.plan(query, include_deleted=resource == "queryAll")
+            self._check_timeout(query, plan)
             matches = self.engine.execute(plan)
         except SoqlError as error:
             raise error.to_api_error(soql) from None
@@ -94,15 +89,39 @@ class QueryResource:
             }
         return self._first_page(plan.projection, matches, resource, size, version)
 
+    def _check_timeout(self, query: Query, plan: QueryPlan) -> None:
+        """Answer an armed query_timeout fault aimed at this query."""
+
+        def hits(fault: Doc) -> bool:
+            if not for_object(fault, plan.sobject):
+                return False
+            if "min_span_days" not in fault:
+                return True
+            if plan.projection is None or plan.limit is not None:
+                return False  # COUNT(), aggregates and LIMITed reads: no window to split
+            context = self.engine.where_context(plan.sobject, plan.include_deleted)
+            return window_days(query.where, context, self._clock()) > fault["min_span_days"]
+
+        if self._faults.take("query_timeout", hits) is not None:
+            raise ApiError(400, "QUERY_TIMEOUT", QUERY_TIMEOUT_MESSAGE)
+
     def _first_page(
         self, projection: Projection, matches: list[Doc], resource: str, size: int, version: str
     ) -> dict[str, Any]:
         more_url = ""
         if len(matches) > size:
-            cursor = Cursor(projection, [record["Id"] for record in matches], resource, size, 0.0)
+            cursor = Cursor(projection, matches, resource, size, 0.0)
             locator_id = self.cursors.open(cursor)
             more_url = f"/services/data/{version}/{resource}/{locator_id}"
         return _page(projection, matches[:size], len(matches), version, size, more_url)
+
+    def _later_page(
+        self, locator_id: str, cursor: Cursor, start: int, version: str
+    ) -> dict[str, Any]:
+        end = start + cursor.batch_size
+        more_url = f"/services/data/{version}/{cursor.resource}/{locator_id}"
+        page = cursor.records[start:end]
+        return _page(cursor.projection, page, len(cursor.records), version, end, more_url)
 
 
 def _page(
@@ -111,5 +130,5 @@ def _page(
     body: dict[str, Any] = {"totalSize": total, "done": end >= total}
     if end < total:
         body["nextRecordsUrl"] = f"{more_url}-{end}"
-    body["records"] = [projection.render(record, version) for record in page]
+    body["records"] = projection.render_page(page, version)
     return body

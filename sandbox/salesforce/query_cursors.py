@@ -1,4 +1,6 @@
-"""Query locators: the ids a query matched, kept so later pages can be served.
+"""Query locators: the records a query matched, kept so later pages can be served
+(the store's documents as they were when the query ran: the store replaces a
+document on every write, so holding them is a snapshot that copies nothing).
 
 A locator reads like Salesforce's (`01gKz00000000001AAA-2000`: cursor id, then
 the position of the next page). Cursors live in memory, expire after 15 idle
@@ -18,7 +20,7 @@ from datetime import datetime
 from sandbox.ids import salesforce_id, to_id18
 from sandbox.salesforce.errors import ApiError
 from sandbox.salesforce.soql_projection import Projection
-from sandbox.state import DocStore
+from sandbox.state import Doc, DocStore
 
 META = "_meta"
 COUNTER_DOC = "query_locators"
@@ -29,7 +31,7 @@ MAX_OPEN_CURSORS = 50
 @dataclass
 class Cursor:
     projection: Projection
-    ids: list[str]
+    records: list[Doc]
     #: "query" or "queryAll": the resource later pages are served under
     resource: str
     batch_size: int
@@ -72,7 +74,7 @@ class QueryCursors:
             if cursor is None or not position.isdigit() or now - cursor.last_used > IDLE_SECONDS:
                 raise invalid_locator()
             start = int(position)
-            if start >= len(cursor.ids):
+            if start >= len(cursor.records):
                 raise invalid_locator()
             cursor.last_used = now
             self._open.move_to_end(locator_id)

@@ -44,7 +44,8 @@ def coerce_value(name: str, field: Field, value: Any, store: DocStore) -> Any:
     """The value to store for `name`, or the ApiError Salesforce would answer."""
     if value is None:
         return False if field.type == schema.BOOLEAN else None
-    if field.type in TEXT_TYPES:
+    if field.type in TEXT_TYPES or field.type == schema.MULTIPICKLIST:
+        # a multi-select picklist is written as one "A;B" string, like a text field
         return _text(name, field, value)
     if field.type == schema.BOOLEAN:
         if not isinstance(value, bool):

@@ -1,54 +1,87 @@
-"""Creating, updating and deleting records the way the sObject REST API does:
-field names checked against the schema, read-only and missing required
-fields refused, bookkeeping fields stamped, computed fields derived, new ids
-and auto-numbers drawn from counters kept in the store.
+"""Creating, updating, upserting and deleting records the way the sObject REST API
+does: bodies checked (`record_changes`), external ids kept unique, bookkeeping
+fields stamped, computed fields derived, every write remembered by the open
+transactions so an allOrNone request can roll it back.
+
+Every record write of the org goes through `RecordWriter` (the external id index
+follows its writes). `batch()` defers the store writes of a many-record request.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sandbox.ids import salesforce_id, to_id18
-from sandbox.salesforce import schema
+from sandbox.ids import KEY_PREFIXES, to_id18
+from sandbox.salesforce import schema, transactions
 from sandbox.salesforce.errors import ApiError
+from sandbox.salesforce.external_ids import ExternalIdIndex, external_id_fields
+from sandbox.salesforce.record_buffer import BufferedRecords
+from sandbox.salesforce.record_changes import body_changes, check_required
+from sandbox.salesforce.record_changes import writable as writable  # describe.py imports it here
+from sandbox.salesforce.record_numbers import RecordNumbers
 from sandbox.salesforce.record_rules import DEFAULTS, derive
-from sandbox.salesforce.record_values import coerce_value
 from sandbox.salesforce.soql_dates import format_instant
-from sandbox.salesforce.soql_fields import find_field
+from sandbox.salesforce.transactions import Transaction
 from sandbox.state import Doc, DocStore
 
-META = "_meta"
-ID_COUNTERS = "id_counters"
-AUTO_NUMBERS = "auto_numbers"
-#: Auto-number fields Salesforce fills on create (eight digits).
-AUTO_NUMBER_FIELDS = {"Case": "CaseNumber", "Contract": "ContractNumber"}
 _ID_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
-def writable(field: schema.Field) -> bool:
-    return field.updateable and not field.calculated
+def well_formed_id(sobject: str, record_id: str) -> bool:
+    """A 15- or 18-character id carrying the object's key prefix."""
+    return (
+        len(record_id) in (15, 18)
+        and set(record_id) <= _ID_CHARS
+        and record_id[:3] == KEY_PREFIXES.get(sobject, record_id[:3])
+    )
 
 
-def required(field: schema.Field) -> bool:
-    """Must have a value: non-nillable, client-written and not a checkbox (those default false)."""
-    return not field.nillable and writable(field) and field.type != schema.BOOLEAN
+class MultipleMatches(Exception):
+    """An upsert's external id value matches several records (HTTP 300)."""
+
+    def __init__(self, sobject: str, record_ids: list[str]) -> None:
+        super().__init__(f"{sobject}: {', '.join(record_ids)}")
+        self.sobject = sobject
+        self.record_ids = record_ids
+
+
+@dataclass(frozen=True)
+class UpsertOutcome:
+    record_id: str
+    created: bool
 
 
 class RecordWriter:
-    """Applies client writes to the records of one org."""
+    """Applies client writes to the records of one org (every record write goes here)."""
 
     def __init__(self, store: DocStore, clock: Callable[[], datetime]) -> None:
         self._store = store
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._records = BufferedRecords(store)
+        self._numbers = RecordNumbers(store, self._records.get)
+        self._external_ids = ExternalIdIndex(store, self._records.get)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Write the records of the block to the store together, at its end."""
+        with self._lock, self._records.batch():
+            yield
+
+    def find(self, sobject: str, record_id: str) -> Doc | None:
+        """The stored record (deleted ones included) for a well-formed id, else None."""
+        if not well_formed_id(sobject, record_id):
+            return None
+        return self._records.get(sobject, to_id18(record_id))
 
     def existing(self, sobject: str, record_id: str) -> Doc:
         """The live record for a 15- or 18-character id, else the 404 Salesforce answers."""
-        known = len(record_id) in (15, 18) and set(record_id) <= _ID_CHARS
-        record = self._store.get(sobject, to_id18(record_id)) if known else None
+        record = self.find(sobject, record_id)
         if record is None:
             raise ApiError(
                 404,
@@ -59,47 +92,84 @@ class RecordWriter:
             raise ApiError(404, "ENTITY_IS_DELETED", "entity is deleted")
         return record
 
+    def matches(self, sobject: str, field: str, value: object) -> list[str]:
+        """Ids of the live records whose external id `field` equals `value`."""
+        return self._external_ids.ids(sobject, field, value)
+
     def create(self, sobject: str, body: Any, user_id: str) -> str:
-        changes = self._changes(sobject, body)
-        record: Doc = {name: None for name in schema.fields_of(sobject)}
-        record.update(
-            {
-                name: False
-                for name, field in schema.fields_of(sobject).items()
-                if field.type == schema.BOOLEAN
-            }
-        )
+        changes = body_changes(sobject, body, self._store, creating=True)
+        fields = schema.fields_of(sobject)
+        record: Doc = {
+            name: False if field.type == schema.BOOLEAN else None for name, field in fields.items()
+        }
         record.update(DEFAULTS.get(sobject, {}))
         if "OwnerId" in record:
             record["OwnerId"] = user_id
         record.update(changes)
-        _check_required(sobject, record, list(schema.fields_of(sobject)))
+        check_required(sobject, record, list(fields))
         with self._lock:
-            record["Id"] = self._next_id(sobject)
-            if sobject in AUTO_NUMBER_FIELDS:
-                record[AUTO_NUMBER_FIELDS[sobject]] = self._next_auto_number(sobject)
+            self._check_unique(sobject, record, list(changes))
+            record["Id"] = self._numbers.next_id(sobject)
+            auto_number = self._numbers.next_auto_number(sobject)
+            if auto_number is not None:
+                field_name, number = auto_number
+                record[field_name] = number
             now = self._stamp(record, user_id)
             record["CreatedDate"], record["CreatedById"] = now, user_id
             derive(sobject, record, None, self._store, now)
-            self._store.put(sobject, record["Id"], record)
+            self._save(sobject, None, record)
         return str(record["Id"])
 
     def update(self, sobject: str, record_id: str, body: Any, user_id: str) -> None:
-        changes = self._changes(sobject, body)
+        changes = body_changes(sobject, body, self._store, creating=False)
         with self._lock:
             before = self.existing(sobject, record_id)
             record = {**before, **changes}
-            _check_required(sobject, record, list(changes))
+            check_required(sobject, record, list(changes))
+            self._check_unique(sobject, record, list(changes))
             now = self._stamp(record, user_id)
             derive(sobject, record, before, self._store, now)
-            self._store.put(sobject, record["Id"], record)
+            self._save(sobject, before, record)
 
-    def delete(self, sobject: str, record_id: str, user_id: str) -> None:
-        """Soft delete: the record stays, flagged, visible to queryAll only."""
+    def upsert(
+        self, sobject: str, field: str, value: str, body: Any, user_id: str
+    ) -> UpsertOutcome:
+        """Update the one record whose external id `field` is `value`, else create it
+        with that value; MultipleMatches when several records hold it."""
         with self._lock:
-            record = {**self.existing(sobject, record_id), "IsDeleted": True}
+            found = self.matches(sobject, field, value)
+            if len(found) > 1:
+                raise MultipleMatches(sobject, found)
+            if found:
+                self.update(sobject, found[0], body, user_id)
+                return UpsertOutcome(found[0], created=False)
+            with_key = {**body, field: value} if isinstance(body, dict) else body
+            return UpsertOutcome(self.create(sobject, with_key, user_id), created=True)
+
+    def delete(self, sobject: str, record_id: str, user_id: str) -> str:
+        """Soft delete: the record stays, flagged, visible to queryAll only. Returns its id."""
+        with self._lock:
+            before = self.existing(sobject, record_id)
+            record = {**before, "IsDeleted": True}
             self._stamp(record, user_id)
-            self._store.put(sobject, record["Id"], record)
+            self._save(sobject, before, record)
+        return str(record["Id"])
+
+    def rollback(self, undone: Transaction) -> None:
+        """Put back every record `undone` remembers, as it was before the transaction."""
+        with self._lock:
+            for (sobject, record_id), before in undone.before.items():
+                after = self._records.get(sobject, record_id)
+                if before is None:
+                    self._records.remove(sobject, record_id)
+                else:
+                    self._records.put(sobject, record_id, before)
+                self._external_ids.replace(sobject, after, before)
+
+    def _save(self, sobject: str, before: Doc | None, record: Doc) -> None:
+        transactions.remember(sobject, record["Id"], before)
+        self._records.put(sobject, record["Id"], record)
+        self._external_ids.replace(sobject, before, record)
 
     def _stamp(self, record: Doc, user_id: str) -> str:
         now = format_instant(self._clock())
@@ -107,68 +177,21 @@ class RecordWriter:
         record["LastModifiedById"] = user_id
         return now
 
-    def _changes(self, sobject: str, body: Any) -> dict[str, Any]:
-        """The body's fields in canonical spelling with stored-format values."""
-        if not isinstance(body, dict):
-            raise ApiError(
-                400,
-                "JSON_PARSER_ERROR",
-                "Cannot deserialize instance of sObject from non-object value",
-            )
-        fields: dict[str, tuple[str, schema.Field]] = {}
-        for name in body:
-            found = find_field(sobject, name) if name != "attributes" else None
-            if found is None and name != "attributes":
-                raise ApiError(
-                    400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {sobject}"
-                )
-            if found is not None:
-                fields[name] = found
-        read_only = [canonical for canonical, field in fields.values() if not writable(field)]
-        if read_only:
-            raise ApiError(
-                400,
-                "INVALID_FIELD_FOR_INSERT_UPDATE",
-                f"Unable to create/update fields: {', '.join(read_only)}. Please check the "
-                "security settings of this field and verify that it is read/write for your "
-                "profile or permission set.",
-                read_only,
-            )
-        return {
-            canonical: coerce_value(canonical, field, body[name], self._store)
-            for name, (canonical, field) in fields.items()
-        }
-
-    def _next_id(self, sobject: str) -> str:
-        counters = self._store.get(META, ID_COUNTERS) or {}
-        number = int(counters.get(sobject, self._store.count(sobject) + 1))
-        while self._store.get(sobject, salesforce_id(sobject, number)) is not None:
-            number += 1
-        self._store.put(META, ID_COUNTERS, {**counters, sobject: number + 1})
-        return salesforce_id(sobject, number)
-
-    def _next_auto_number(self, sobject: str) -> str:
-        field = AUTO_NUMBER_FIELDS[sobject]
-        counters = self._store.get(META, AUTO_NUMBERS) or {}
-        number = counters.get(sobject)
-        if number is None:
-            taken = [
-                int(record[field])
-                for record in self._store.all(sobject)
-                if str(record.get(field) or "").isdigit()
+    def _check_unique(self, sobject: str, record: Doc, names: list[str]) -> None:
+        """DUPLICATE_VALUE when another live record already holds an external id set here."""
+        for field in external_id_fields(sobject):
+            if field not in names or record.get(field) in (None, ""):
+                continue
+            others = [
+                found
+                for found in self.matches(sobject, field, record[field])
+                if found != record.get("Id")
             ]
-            number = max(taken, default=0) + 1
-        self._store.put(META, AUTO_NUMBERS, {**counters, sobject: number + 1})
-        return f"{number:08d}"
-
-
-def _check_required(sobject: str, record: Doc, names: list[str]) -> None:
-    fields = schema.fields_of(sobject)
-    missing = [name for name in names if required(fields[name]) and record.get(name) in (None, "")]
-    if missing:
-        raise ApiError(
-            400,
-            "REQUIRED_FIELD_MISSING",
-            f"Required fields are missing: [{', '.join(missing)}]",
-            missing,
-        )
+            if others:
+                raise ApiError(
+                    400,
+                    "DUPLICATE_VALUE",
+                    f"duplicate value found: {field} duplicates value on record with id: "
+                    f"{others[0]}",
+                    [],
+                )

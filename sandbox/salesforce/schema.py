@@ -30,6 +30,9 @@ BOOLEAN, CURRENCY, DOUBLE, PERCENT, INT, DATE, DATETIME, REFERENCE = (
     "datetime",
     "reference",
 )
+#: A compound field (e.g. BillingAddress): readable over REST, refused by Bulk API 2.0.
+ADDRESS = "address"
+MULTIPICKLIST = "multipicklist"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,10 @@ class Field:
     calculated: bool = False
     updateable: bool = True
     nillable: bool = True
+    #: usable in `PATCH /sobjects/{obj}/{field}/{value}` upserts (unique per object)
+    external_id: bool = False
+    #: for calculated fields: how the stand-in computes the value, in words
+    formula: str | None = None
 
 
 def ref(*targets: str, rel: str) -> Field:
@@ -85,6 +92,9 @@ OBJECTS: dict[str, dict[str, Field]] = {
         "ParentId": ref("Account", rel="Parent"),
         "Key_Account__c": Field(BOOLEAN, nillable=False),
         "Description": Field(TEXTAREA),
+        "BillingAddress": Field(ADDRESS, calculated=True, updateable=False),
+        "External_Id__c": Field(STRING, external_id=True),
+        "Product_Interests__c": Field(MULTIPICKLIST),
     },
     "Contact": {
         "AccountId": ref("Account", rel="Account"),
@@ -110,6 +120,16 @@ OBJECTS: dict[str, dict[str, Field]] = {
         "ForecastCategoryName": Field(PICKLIST),
         "NextStep": Field(STRING),
         "OwnerId": _OWNER,
+        # Cross-object formula: changes when the Account changes, while the
+        # Opportunity's own SystemModstamp stays put (as in a real org).
+        "Account_Segment__c": Field(
+            STRING,
+            calculated=True,
+            updateable=False,
+            formula='IF(Account.Key_Account__c, "Strategic", IF(Account.AnnualRevenue >= '
+            '50000000, "Enterprise", IF(Account.AnnualRevenue >= 5000000, "Mid-Market", '
+            '"SMB")))',
+        ),
     },
     "Case": {
         "CaseNumber": Field(STRING, calculated=True, updateable=False),
@@ -146,6 +166,7 @@ OBJECTS: dict[str, dict[str, Field]] = {
         "IsClosed": Field(BOOLEAN, updateable=False, nillable=False),
         "Description": Field(TEXTAREA),
         "OwnerId": _OWNER,
+        "Kamsync_Key__c": Field(STRING, external_id=True),
     },
     "Event": {
         "WhoId": ref("Contact", rel="Who"),
@@ -159,6 +180,39 @@ OBJECTS: dict[str, dict[str, Field]] = {
         "Location": Field(STRING),
         "Description": Field(TEXTAREA),
         "OwnerId": _OWNER,
+        "Kamsync_Key__c": Field(STRING, external_id=True),
+    },
+    "Product2": {
+        "Name": Field(STRING, nillable=False),
+        "ProductCode": Field(STRING),
+        "Family": Field(PICKLIST),
+        "IsActive": Field(BOOLEAN, nillable=False),
+        "Description": Field(TEXTAREA),
+    },
+    "OpportunityLineItem": {
+        "OpportunityId": Field(
+            REFERENCE, ("Opportunity",), "Opportunity", updateable=False, nillable=False
+        ),
+        "Product2Id": Field(REFERENCE, ("Product2",), "Product2", updateable=False),
+        "Name": Field(STRING, calculated=True, updateable=False),
+        "Quantity": Field(DOUBLE, nillable=False),
+        "UnitPrice": Field(CURRENCY),
+        "TotalPrice": Field(CURRENCY),
+        "ServiceDate": Field(DATE),
+    },
+    "AccountTeamMember": {
+        "AccountId": Field(REFERENCE, ("Account",), "Account", updateable=False, nillable=False),
+        "UserId": Field(REFERENCE, ("User",), "User", updateable=False, nillable=False),
+        "TeamMemberRole": Field(PICKLIST),
+        "AccountAccessLevel": Field(PICKLIST, nillable=False),
+    },
+    "OpportunityContactRole": {
+        "OpportunityId": Field(
+            REFERENCE, ("Opportunity",), "Opportunity", updateable=False, nillable=False
+        ),
+        "ContactId": ref("Contact", rel="Contact"),
+        "Role": Field(PICKLIST),
+        "IsPrimary": Field(BOOLEAN, nillable=False),
     },
 }
 

@@ -73,8 +73,8 @@ def _accepts(function: str, field_type: str) -> bool:
     if function in ("SUM", "AVG"):
         return field_type in NUMBER_TYPES
     if function in ("MIN", "MAX"):
-        return field_type != schema.BOOLEAN
-    return True
+        return field_type not in (schema.BOOLEAN, schema.MULTIPICKLIST, schema.ADDRESS)
+    return field_type != schema.ADDRESS
 
 
 def aggregate_record(columns: list[AggregateColumn], records: list[Doc]) -> dict[str, Any]:

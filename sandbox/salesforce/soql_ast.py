@@ -49,7 +49,8 @@ class Literal:
 
 @dataclass(frozen=True)
 class Comparison:
-    """`field <operator> value`; operator is one of = != < <= > >= LIKE IN NOT IN."""
+    """`field <operator> value`; operator is one of = != < <= > >= LIKE IN NOT IN
+    INCLUDES EXCLUDES (the last two on multi-select picklists, with a value tuple)."""
 
     field: FieldPath
     operator: str
@@ -79,8 +80,20 @@ class OrderItem:
 
 
 @dataclass(frozen=True)
+class ChildQuery:
+    """A parent-to-child subquery in the select list: `(SELECT LastName FROM Contacts)`;
+    its FROM names a child relationship of the outer object."""
+
+    query: Query
+    at: Position
+
+
+SelectItem = FieldPath | Aggregate | ChildQuery
+
+
+@dataclass(frozen=True)
 class Query:
-    select: tuple[FieldPath | Aggregate, ...]
+    select: tuple[SelectItem, ...]
     sobject: str
     sobject_at: Position
     where: Condition | None = None

@@ -2,7 +2,8 @@
 
 A path such as `Account.Owner.Email` becomes a `ResolvedPath`: the relationship
 hops to follow and the leaf field. Polymorphic relationships (`What`) lead to
-Salesforce's `Name` entity, which offers only Id, Name and Type.
+Salesforce's `Name` entity, which offers only Id, Name and Type. Formula and
+compound fields are computed when read (`RecordLinks.leaf_reader`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 
 from sandbox.ids import KEY_PREFIXES
 from sandbox.salesforce import schema
+from sandbox.salesforce.compound_fields import address_reader
 from sandbox.salesforce.errors import WSDL_HINT, SoqlError, no_such_column
+from sandbox.salesforce.formulas import compile_formula
 from sandbox.salesforce.schema import Field
 from sandbox.salesforce.soql_ast import FieldPath
 from sandbox.salesforce.soql_dates import utc_text
@@ -57,11 +60,13 @@ class Hop:
 
 @dataclass(frozen=True)
 class ResolvedPath:
-    """A field path in canonical spelling, with the leaf's schema entry."""
+    """A field path in canonical spelling, with the leaf's schema entry and the
+    entity the leaf belongs to (an object, or the Name entity)."""
 
     hops: tuple[Hop, ...]
     name: str
     field: Field
+    entity: str
 
     def dotted(self) -> str:
         return ".".join([*(hop.relationship for hop in self.hops), self.name])
@@ -120,7 +125,7 @@ def resolve_path(sobject: str, path: FieldPath) -> ResolvedPath:
     leaf = find_field(entity, path.names[-1])
     if leaf is None:
         raise no_such_column(path.names[-1], entity, path.at)
-    return ResolvedPath(tuple(hops), leaf[0], leaf[1])
+    return ResolvedPath(tuple(hops), leaf[0], leaf[1], entity)
 
 
 def name_entity_value(sobject: str, record: Doc, name: str) -> Any:
@@ -133,10 +138,12 @@ def name_entity_value(sobject: str, record: Doc, name: str) -> Any:
 
 
 class RecordLinks:
-    """Follows reference fields to parent records in the store."""
+    """Follows reference fields to parent records in the store and reads field values,
+    computing formula and compound fields."""
 
     def __init__(self, store: DocStore) -> None:
         self._store = store
+        self._leaf_readers: dict[tuple[str, str], Callable[[Doc], Any]] = {}
 
     def follow(self, record: Doc, hop: Hop) -> tuple[str, Doc] | None:
         """(parent object, parent record) or None when the reference is empty or dangling."""
@@ -149,13 +156,35 @@ class RecordLinks:
         parent = self._store.get(target, parent_id)
         return None if parent is None else (target, parent)
 
+    def leaf_reader(self, sobject: str, name: str) -> Callable[[Doc], Any]:
+        """Reads field `name` (canonical) of a record of `sobject`: the stored value, or
+        the computed one for formula and compound fields."""
+        key = (sobject, name)
+        reader = self._leaf_readers.get(key)
+        if reader is None:
+            reader = self._build_leaf_reader(sobject, name)
+            self._leaf_readers[key] = reader
+        return reader
+
+    def _build_leaf_reader(self, sobject: str, name: str) -> Callable[[Doc], Any]:
+        found = find_field(sobject, name) if sobject != NAME_ENTITY else None
+        field = found[1] if found else None
+        if field is not None and field.formula is not None:
+            return compile_formula(
+                field.formula, lambda path: self.getter(resolve_path(sobject, path))
+            )
+        if field is not None and field.type == schema.ADDRESS:
+            return address_reader(name)
+        return lambda record: record.get(name)
+
     def getter(self, path: ResolvedPath) -> Callable[[Doc], Any]:
         """A function reading the path's raw value from a record of the queried object."""
         name = path.name
         if not path.hops:
-            return lambda record: record.get(name)
+            return self.leaf_reader(path.entity, name)
         hops = path.hops
         via_name_entity = hops[-1].polymorphic
+        leaf = None if via_name_entity else self.leaf_reader(path.entity, name)
 
         def read(record: Doc) -> Any:
             sobject = ""
@@ -164,14 +193,15 @@ class RecordLinks:
                 if found is None:
                     return None
                 sobject, record = found
-            return name_entity_value(sobject, record, name) if via_name_entity else record.get(name)
+            return name_entity_value(sobject, record, name) if leaf is None else leaf(record)
 
         return read
 
 
 def comparable(field_type: str) -> Callable[[Any], Any]:
     """Maps a stored value to what SOQL compares and sorts: text case-insensitively,
-    datetimes as UTC text (ordered like the instants), null booleans as false."""
+    datetimes as UTC text (ordered like the instants), null booleans as false,
+    multi-select picklists as sets of values."""
     if field_type in TEXT_TYPES:
         return lambda value: value.casefold() if isinstance(value, str) else value
     if field_type == schema.DATETIME:
@@ -180,13 +210,25 @@ def comparable(field_type: str) -> Callable[[Any], Any]:
         return lambda value: value[:10] if value else None
     if field_type == schema.BOOLEAN:
         return bool
+    if field_type == schema.MULTIPICKLIST:
+        return lambda value: selected_values(value) if isinstance(value, str) else None
     return lambda value: value
+
+
+def selected_values(text: str) -> frozenset[str]:
+    """The values of a multi-select picklist ("a;b"), compared case-insensitively."""
+    return frozenset(part.strip().casefold() for part in text.split(";") if part.strip())
 
 
 def comparable_getter(path: ResolvedPath, links: RecordLinks) -> Callable[[Doc], Any]:
     key = comparable(path.field.type)
-    if not path.hops:  # the common case, one call less per record
+    if not path.hops and not computed(path.field):  # the common case, one call less per record
         name = path.name
         return lambda record: key(record.get(name))
     read = links.getter(path)
     return lambda record: key(read(record))
+
+
+def computed(field: Field) -> bool:
+    """True for fields whose value is computed when read rather than stored."""
+    return field.formula is not None or field.type == schema.ADDRESS

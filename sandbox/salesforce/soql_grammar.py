@@ -1,7 +1,7 @@
 """SOQL text -> `soql_ast.Query`, with a lark LALR grammar.
 
 The grammar covers what the sandbox answers plus the valid-looking clauses it
-refuses by name (GROUP BY, child subqueries, TYPEOF, FOR UPDATE ...; see
+refuses by name (GROUP BY, nested child subqueries, TYPEOF, FOR UPDATE ...; see
 `soql_tree`), so those get a MALFORMED_QUERY naming the feature instead of a
 confusing syntax error. Keywords are case-insensitive; syntax errors read like
 Salesforce's ("unexpected token: 'FROMM'" with row and column).

@@ -1,10 +1,12 @@
 """The select list as a tree, rendered into query records shaped like Salesforce's:
 `attributes` first, then the selected fields in select order, parent paths
-nested under their relationship (`null` when there is no parent).
+nested under their relationship (`null` when there is no parent) and child
+subqueries as `{"totalSize", "done", "records"}` (`null` when no child matches).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,14 +22,34 @@ from sandbox.salesforce.soql_fields import (
 )
 from sandbox.state import Doc
 
+#: For one page: a parent record's id -> its matching child records, in order.
+ChildLookup = Callable[[str], list[Doc]]
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A selected field and how to read it from a record of its branch's object."""
+
+    name: str
+    read: Callable[[Doc], Any]
+
+
+@dataclass
+class ChildBranch:
+    """A child subquery: `rows()` prepares, once per page, the lookup of child records."""
+
+    relationship: str
+    projection: Projection
+    rows: Callable[[], ChildLookup]
+
 
 @dataclass
 class Selection:
-    """Fields selected on one object: leaf names and parent relationships, in order."""
+    """Fields selected on one object: leaves, parent relationships and child subqueries."""
 
     #: set on a parent branch: the hop that leads here from the record above
     hop: Hop | None = None
-    children: list[str | Selection] = field(default_factory=list)
+    children: list[Leaf | Selection | ChildBranch] = field(default_factory=list)
 
     def branch(self, hop: Hop) -> Selection:
         for child in self.children:
@@ -45,9 +67,20 @@ class Projection:
     sobject: str
     root: Selection
     links: RecordLinks
+    #: the selected field paths in select order (the columns of a CSV rendering)
+    columns: list[ResolvedPath] = field(default_factory=list)
 
-    def render(self, record: Doc, version: str) -> dict[str, Any]:
-        return self._render(self.sobject, record, self.root, version, via_name_entity=False)
+    @property
+    def child_branches(self) -> list[ChildBranch]:
+        return [child for child in self.root.children if isinstance(child, ChildBranch)]
+
+    def render_page(self, records: list[Doc], version: str) -> list[dict[str, Any]]:
+        """Render a page of records; child subqueries are looked up once per page."""
+        lookups = {branch.relationship: branch.rows() for branch in self.child_branches}
+        return [
+            self._render(self.sobject, record, self.root, version, False, lookups)
+            for record in records
+        ]
 
     def _render(
         self,
@@ -56,6 +89,7 @@ class Projection:
         selection: Selection,
         version: str,
         via_name_entity: bool,
+        lookups: dict[str, ChildLookup],
     ) -> dict[str, Any]:
         shown: dict[str, Any] = {
             "attributes": {
@@ -64,35 +98,59 @@ class Projection:
             }
         }
         for child in selection.children:
-            if isinstance(child, str):
-                shown[child] = (
-                    name_entity_value(sobject, record, child)
+            if isinstance(child, Leaf):
+                shown[child.name] = (
+                    name_entity_value(sobject, record, child.name)
                     if via_name_entity
-                    else record.get(child)
+                    else child.read(record)
                 )
-                continue
-            assert child.hop is not None
-            parent = self.links.follow(record, child.hop)
-            shown[child.hop.relationship] = (
-                None
-                if parent is None
-                else self._render(*parent, child, version, child.hop.polymorphic)
-            )
+            elif isinstance(child, ChildBranch):
+                shown[child.relationship] = _child_result(
+                    child, lookups[child.relationship](record["Id"]), version
+                )
+            else:
+                assert child.hop is not None
+                parent = self.links.follow(record, child.hop)
+                shown[child.hop.relationship] = (
+                    None
+                    if parent is None
+                    else self._render(*parent, child, version, child.hop.polymorphic, lookups)
+                )
         return shown
 
 
-def build_projection(sobject: str, paths: list[FieldPath], links: RecordLinks) -> Projection:
-    """Check the selected paths and arrange them; a field selected twice is refused."""
+def _child_result(branch: ChildBranch, rows: list[Doc], version: str) -> dict[str, Any] | None:
+    if not rows:
+        return None
+    return {
+        "totalSize": len(rows),
+        "done": True,
+        "records": branch.projection.render_page(rows, version),
+    }
+
+
+def build_projection(
+    sobject: str, items: list[FieldPath | ChildBranch], links: RecordLinks
+) -> Projection:
+    """Check the selected paths and arrange them with the child subqueries in select
+    order; a field selected twice is refused."""
     root = Selection()
+    projection = Projection(sobject, root, links)
     seen: set[str] = set()
-    for path in paths:
-        resolved: ResolvedPath = resolve_path(sobject, path)
+    for item in items:
+        if isinstance(item, ChildBranch):
+            root.children.append(item)
+            continue
+        resolved = resolve_path(sobject, item)
         dotted = resolved.dotted()
         if dotted.lower() in seen:
-            raise SoqlError("MALFORMED_QUERY", f"duplicate field selected: {dotted}", path.at)
+            raise SoqlError("MALFORMED_QUERY", f"duplicate field selected: {dotted}", item.at)
         seen.add(dotted.lower())
         selection = root
         for hop in resolved.hops:
             selection = selection.branch(hop)
-        selection.children.append(resolved.name)
-    return Projection(sobject, root, links)
+        selection.children.append(
+            Leaf(resolved.name, links.leaf_reader(resolved.entity, resolved.name))
+        )
+        projection.columns.append(resolved)
+    return projection

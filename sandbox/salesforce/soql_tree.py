@@ -1,6 +1,6 @@
 """The lark parse tree of a SOQL query turned into `soql_ast` nodes.
 
-Valid-looking features the sandbox does not evaluate (child subqueries,
+Valid-looking features the sandbox does not evaluate (nested child subqueries,
 TYPEOF, GROUP BY, FOR UPDATE, functions ...) are refused here by name, with
 their position, as MALFORMED_QUERY.
 """
@@ -100,8 +100,12 @@ class SoqlTreeBuilder(Transformer[Token, ast.Query]):
         )
 
     @v_args(meta=True)
-    def child_query(self, meta: Any, children: list[Any]) -> None:
-        raise unsupported("Child relationship subqueries", Position(meta.line, meta.column))
+    def child_query(self, meta: Any, children: list[ast.Query]) -> ast.ChildQuery:
+        query = children[0]
+        nested = next((item for item in query.select if isinstance(item, ast.ChildQuery)), None)
+        if nested is not None:
+            raise unsupported("Nested child relationship subqueries", nested.at)
+        return ast.ChildQuery(query, Position(meta.line, meta.column))
 
     def typeof(self, children: list[Any]) -> None:
         raise unsupported("TYPEOF", _at(children[0]))
@@ -179,8 +183,9 @@ class SoqlTreeBuilder(Transformer[Token, ast.Query]):
     def not_in_query(self, children: list[Any]) -> ast.Comparison:
         return ast.Comparison(_require_field(children[0]), "NOT IN", children[1])
 
-    def multi_select(self, children: list[Any]) -> None:
-        raise unsupported(str(children[1]).upper(), _at(children[1]))
+    def multi_select(self, children: list[Any]) -> ast.Comparison:
+        field, operator, values = children
+        return ast.Comparison(_require_field(field), str(operator).upper(), values)
 
     def value_list(self, values: list[ast.Literal]) -> tuple[ast.Literal, ...]:
         return tuple(values)

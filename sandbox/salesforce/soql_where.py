@@ -2,7 +2,8 @@
 
 Values are compared the way SOQL does: text case-insensitively, datetimes as
 instants, ids as 18-character ids, `!=` matching nulls, relative date literals
-as day ranges, and a literal of the wrong type refused like Salesforce does.
+as day ranges, multi-select picklists as value sets (`=`, `!=`, INCLUDES,
+EXCLUDES), and a literal of the wrong type refused like Salesforce does.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sandbox.salesforce.soql_fields import (
     ResolvedPath,
     comparable_getter,
     resolve_path,
+    selected_values,
 )
 from sandbox.salesforce.soql_tree import STRING_ESCAPES
 from sandbox.state import Doc
@@ -89,15 +91,58 @@ def _any_of(parts: list[Predicate]) -> Predicate:
 
 def _comparison(comparison: Comparison, context: WhereContext) -> Predicate:
     path = resolve_path(context.sobject, comparison.field)
+    if path.field.type == schema.ADDRESS:
+        raise SoqlError(
+            "INVALID_FIELD",
+            f"field '{path.dotted()}' can not be filtered in query call",
+            comparison.field.at,
+        )
     read = comparable_getter(path, context.links)
     operator, value = comparison.operator, comparison.value
+    if operator in ("INCLUDES", "EXCLUDES"):
+        assert isinstance(value, tuple)
+        return _multi_select(path, read, operator, value, comparison)
+    if path.field.type == schema.MULTIPICKLIST and operator not in ("=", "!="):
+        raise _invalid_operator(path, comparison)
     if isinstance(value, Query):
         return _semi_join(path, read, operator, context.semi_join(value), comparison)
     if isinstance(value, tuple):
-        return _membership(read, operator, [_typed(item, path, context) for item in value])
+        return _membership(read, operator, [typed_value(item, path, context) for item in value])
     if operator == "LIKE":
         return _like(path, context.links.getter(path), value)
-    return _compare(path, read, operator, _typed(value, path, context), value)
+    return _compare(path, read, operator, typed_value(value, path, context), value)
+
+
+def _invalid_operator(path: ResolvedPath, comparison: Comparison) -> SoqlError:
+    return SoqlError(
+        "INVALID_QUERY_FILTER_OPERATOR",
+        f"invalid operator on field: {path.dotted()}",
+        comparison.field.at,
+    )
+
+
+def _multi_select(
+    path: ResolvedPath,
+    read: Callable[[Doc], Any],
+    operator: str,
+    values: tuple[Literal, ...],
+    comparison: Comparison,
+) -> Predicate:
+    """INCLUDES ('a;b', 'c'): the field holds a and b, or holds c; EXCLUDES: neither."""
+    if path.field.type != schema.MULTIPICKLIST:
+        raise SoqlError(
+            "INVALID_QUERY_FILTER_OPERATOR",
+            "includes or excludes operator only valid on multipicklist field",
+            comparison.field.at,
+        )
+    wanted = [typed_value(value, path, None) for value in values]
+
+    def includes(found: frozenset[str] | None) -> bool:
+        return found is not None and any(required <= found for required in wanted)
+
+    if operator == "INCLUDES":
+        return lambda record: includes(read(record))
+    return lambda record: not includes(read(record))
 
 
 def _semi_join(
@@ -200,13 +245,16 @@ def _compare_span(read: Callable[[Doc], Any], operator: str, span: Span) -> Pred
     return lambda record: test(read(record))
 
 
-def _typed(literal: Literal, path: ResolvedPath, context: WhereContext) -> Any:
-    """The literal as a comparable value of the field's type, or the type error SOQL gives."""
+def typed_value(literal: Literal, path: ResolvedPath, context: WhereContext | None) -> Any:
+    """The literal as a comparable value of the field's type, or the type error SOQL gives
+    (relative date literals need the `context`'s today)."""
     field_type, kind = path.field.type, literal.kind
     if kind == "null":
         return None
     if field_type in TEXT_TYPES and kind == "string":
         return str(literal.value).casefold()
+    if field_type == schema.MULTIPICKLIST and kind == "string":
+        return selected_values(str(literal.value))
     if field_type in ID_TYPES and kind == "string":
         return _id_value(literal)
     if (field_type == schema.BOOLEAN and kind == "boolean") or (
@@ -217,7 +265,7 @@ def _typed(literal: Literal, path: ResolvedPath, context: WhereContext) -> Any:
         return _checked_day(literal)
     if field_type == schema.DATETIME and kind == "datetime":
         return utc_text(literal.value)
-    if field_type in (schema.DATE, schema.DATETIME) and kind == "relative":
+    if field_type in (schema.DATE, schema.DATETIME) and kind == "relative" and context:
         return _span(literal, field_type, context.today)
     raise _wrong_type(path, literal)
 
@@ -257,7 +305,7 @@ _TYPE_NAMES = {
 
 def _wrong_type(path: ResolvedPath, literal: Literal) -> SoqlError:
     field_type = path.field.type
-    if field_type in TEXT_TYPES or field_type in ID_TYPES:
+    if field_type in TEXT_TYPES or field_type in ID_TYPES or field_type == schema.MULTIPICKLIST:
         expected, quotes = ("id" if field_type in ID_TYPES else "string"), "should be"
     else:
         expected, quotes = _TYPE_NAMES.get(field_type, "double"), "should not be"

@@ -81,7 +81,7 @@ def task_records(
     ids: IdMint,
     clock: Clock,
     author_id: str,
-    activity_scale: float,
+    task_scale: float,
     rng: random.Random,
 ) -> list[Record]:
     """Open tasks due from 10 days ago to 45 days ahead, and tasks done in the last 90 days."""
@@ -89,12 +89,12 @@ def task_records(
     for plan in plans:
         open_range, done_range = _TASKS[plan.tier]
         due_days = [
-            rng.randint(-10, 45) for _ in range(round(rng.randint(*open_range) * activity_scale))
+            rng.randint(-10, 45) for _ in range(round(rng.randint(*open_range) * task_scale))
         ]
         if plan.meant_key:
             due_days.append(rng.randint(1, 28))
         done_days = [
-            -rng.randint(1, 90) for _ in range(round(rng.randint(*done_range) * activity_scale))
+            -rng.randint(1, 90) for _ in range(round(rng.randint(*done_range) * task_scale))
         ]
         plan_tasks = [(day, False) for day in due_days] + [(day, True) for day in done_days]
         for day, done in plan_tasks:

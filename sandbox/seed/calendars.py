@@ -40,25 +40,42 @@ def _attendees(meeting: Meeting, clock: Clock, rng: random.Random) -> list[Recor
     return attendees
 
 
-def _event(meeting: Meeting, owner: Person, attendees: list[Record], modified: datetime) -> Record:
+def _shared_parts(meeting: Meeting, attendees: list[Record], modified: datetime) -> Record:
+    """What every calendar's copy of `meeting` has alike, built once and shared (read-only)."""
+    text = _agenda(meeting)
+    location = {"displayName": meeting.location}
+    return {
+        "createdDateTime": graph_datetime(meeting.created),
+        "lastModifiedDateTime": graph_datetime(modified),
+        "bodyPreview": text[:255],
+        "body": {"contentType": "text", "content": text},
+        "start": graph_date_time_zone(meeting.start),
+        "end": graph_date_time_zone(meeting.end),
+        "location": location,
+        "locations": [location],
+        "attendees": attendees,
+        "organizer": meeting.organizer.address,
+    }
+
+
+def _event(meeting: Meeting, owner: Person, shared: Record) -> Record:
     """The copy of `meeting` in `owner`'s calendar."""
     is_organizer = owner == meeting.organizer
-    text = _agenda(meeting)
     response = "organizer" if is_organizer else "accepted"
     return {
         "id": graph_item_id(owner.graph_id, "event", meeting.ical_uid),
-        "createdDateTime": graph_datetime(meeting.created),
-        "lastModifiedDateTime": graph_datetime(modified),
+        "createdDateTime": shared["createdDateTime"],
+        "lastModifiedDateTime": shared["lastModifiedDateTime"],
         "categories": [],
         "iCalUId": meeting.ical_uid,
         "subject": ("Canceled: " if meeting.cancelled and not is_organizer else "")
         + meeting.subject,
-        "bodyPreview": text[:255],
-        "body": {"contentType": "text", "content": text},
+        "bodyPreview": shared["bodyPreview"],
+        "body": shared["body"],
         "importance": "normal",
         "sensitivity": "normal",
-        "start": graph_date_time_zone(meeting.start),
-        "end": graph_date_time_zone(meeting.end),
+        "start": shared["start"],
+        "end": shared["end"],
         "originalStartTimeZone": "UTC",
         "originalEndTimeZone": "UTC",
         "isAllDay": False,
@@ -73,34 +90,30 @@ def _event(meeting: Meeting, owner: Person, attendees: list[Record], modified: d
         "hasAttachments": False,
         "isOnlineMeeting": meeting.online,
         "onlineMeetingProvider": "teamsForBusiness" if meeting.online else "unknown",
-        "location": {"displayName": meeting.location},
-        "locations": [{"displayName": meeting.location}],
+        "location": shared["location"],
+        "locations": shared["locations"],
         "responseStatus": {
             "response": response,
-            "time": _NO_RESPONSE_TIME if is_organizer else graph_datetime(meeting.created),
+            "time": _NO_RESPONSE_TIME if is_organizer else shared["createdDateTime"],
         },
-        "attendees": [
-            {
-                **attendee,
-                "status": dict(attendee["status"]),
-                "emailAddress": dict(attendee["emailAddress"]),
-            }
-            for attendee in attendees
-        ],
-        "organizer": meeting.organizer.address,
+        "attendees": shared["attendees"],
+        "organizer": shared["organizer"],
     }
 
 
 def calendar_events(
     meetings: list[Meeting], clock: Clock, rng: random.Random
 ) -> dict[str, list[Record]]:
-    """Graph user id -> events in that user's calendar."""
+    """Graph user id -> events in that user's calendar.
+
+    The copies of one meeting share their unchanging parts (body, times, attendees):
+    treat seeded events as read-only (the Graph stand-in stores JSON copies).
+    """
     calendars: dict[str, list[Record]] = {}
     for meeting in meetings:
         attendees = _attendees(meeting, clock, rng)
         modified = clock.since(meeting.created, rng) if meeting.cancelled else meeting.created
+        shared = _shared_parts(meeting, attendees, modified)
         for owner in (meeting.organizer, *meeting.internal_guests):
-            calendars.setdefault(owner.graph_id, []).append(
-                _event(meeting, owner, attendees, modified)
-            )
+            calendars.setdefault(owner.graph_id, []).append(_event(meeting, owner, shared))
     return calendars

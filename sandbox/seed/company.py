@@ -6,7 +6,11 @@ only on (preset, today), and changing one stage leaves the others' data alone.
 
 from __future__ import annotations
 
+import gc
+import itertools
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +18,7 @@ from faker import Faker
 
 from sandbox.seed.activities import logged_event_records, task_records
 from sandbox.seed.calendars import calendar_events
+from sandbox.seed.catalogue import build_catalogue, product_records
 from sandbox.seed.clock import Clock
 from sandbox.seed.correspondence import client_threads, internal_threads, newsletters
 from sandbox.seed.crm import ClientContact, account_records, contact_records
@@ -21,12 +26,14 @@ from sandbox.seed.mail import deliver
 from sandbox.seed.meetings import Meeting, plan_meetings
 from sandbox.seed.model import GraphSeed, GroundTruth, Record, Seed
 from sandbox.seed.names import NameBook
+from sandbox.seed.opportunities import opportunity_records
 from sandbox.seed.people import Staff, default_todo_lists, graph_users, hire_staff, user_records
-from sandbox.seed.pipeline import opportunity_records
 from sandbox.seed.plans import AccountPlan, plan_accounts
 from sandbox.seed.presets import Preset, preset_named
+from sandbox.seed.randomness import StageRandom
 from sandbox.seed.records import IdMint
 from sandbox.seed.service import case_records, contract_records
+from sandbox.seed.teams import account_team_records
 from sandbox.seed.texts import newsletter_domains
 from sandbox.seed.truth import key_account_ids
 
@@ -37,21 +44,20 @@ _SEED = 20_261_127
 
 @dataclass(frozen=True)
 class _Company:
-    """What both services are generated from: the preset, the people and the accounts."""
+    """What both services are generated from: the sizes, the people and the accounts."""
 
-    preset: str
     sizes: Preset
     clock: Clock
     staff: Staff
     plans: list[AccountPlan]
 
     def rng(self, stage: str) -> random.Random:
-        return _stage_rng(self.preset, stage)
+        return _stage_rng(self.sizes.name, stage)
 
 
 def _stage_rng(preset: str, stage: str) -> random.Random:
     """The stage's own seeded generator, so stages never disturb each other."""
-    return random.Random(f"{_SEED}/{preset}/{stage}")
+    return StageRandom(f"{_SEED}/{preset}/{stage}")
 
 
 def _salesforce_org(
@@ -59,18 +65,28 @@ def _salesforce_org(
 ) -> tuple[dict[str, list[Record]], dict[str, list[ClientContact]], list[Meeting]]:
     """The org's records by object, the contacts by account and the meetings they had."""
     clock, staff, plans, rng = company.clock, company.staff, company.plans, company.rng
-    author, scale = staff.integration.user_id, company.sizes.activity_scale
+    author, sizes = staff.integration.user_id, company.sizes
+    catalogue = build_catalogue(sizes.products, ids)
     contacts, people = contact_records(plans, names, ids, clock, author, rng("contacts"))
-    opportunities, open_deals = opportunity_records(plans, ids, clock, author, rng("opportunities"))
-    meetings = plan_meetings(plans, people, staff, clock, scale, rng("meetings"))
+    deals = opportunity_records(plans, people, catalogue, ids, clock, author, rng("opportunities"))
+    meetings = plan_meetings(plans, people, staff, clock, sizes.meeting_scale, rng("meetings"))
+    tasks = task_records(
+        plans, people, deals.open_by_account, ids, clock, author, sizes.task_scale, rng("tasks")
+    )
     salesforce = {
         "User": user_records(staff, clock, rng("users")),
-        "Account": account_records(plans, clock, author, rng("account-records")),
+        "Account": account_records(plans, deals.interests, clock, author, rng("account-records")),
+        "AccountTeamMember": account_team_records(plans, staff, ids, clock, author, rng("teams")),
         "Contact": contacts,
-        "Opportunity": opportunities,
-        "Case": case_records(plans, people, ids, clock, author, scale, rng("cases")),
-        "Contract": contract_records(plans, ids, clock, author, rng("contracts")),
-        "Task": task_records(plans, people, open_deals, ids, clock, author, scale, rng("tasks")),
+        "Product2": product_records(catalogue, clock, author, rng("products")),
+        "Opportunity": deals.opportunities,
+        "OpportunityLineItem": deals.line_items,
+        "OpportunityContactRole": deals.contact_roles,
+        "Case": case_records(plans, people, ids, clock, author, sizes.case_scale, rng("cases")),
+        "Contract": contract_records(
+            plans, ids, clock, author, sizes.small_contract_share, rng("contracts")
+        ),
+        "Task": tasks,
         "Event": logged_event_records(meetings, plans, ids, clock, author, rng("events")),
     }
     return salesforce, people, meetings
@@ -82,11 +98,13 @@ def _microsoft_365(
     """The tenant (users, mailboxes, calendars, To Do lists) and what each email is about."""
     clock, staff, plans, sizes = company.clock, company.staff, company.plans, company.sizes
     mail_rng = company.rng("mail")
-    emails = client_threads(plans, people, staff, clock, sizes, mail_rng)
-    emails += internal_threads(plans, staff, clock, sizes, mail_rng)
-    emails += newsletters(staff, clock, sizes, mail_rng)
+    emails = itertools.chain(
+        client_threads(plans, people, staff, clock, sizes, mail_rng),
+        internal_threads(plans, staff, clock, sizes, mail_rng),
+        newsletters(staff, clock, sizes, mail_rng),
+    )
     mailbox_of = {person.email: person.graph_id for person in staff.everyone}
-    messages, message_truth = deliver(emails, mailbox_of, clock, mail_rng)
+    messages, message_truth = deliver(emails, mailbox_of, clock, company.rng("delivery"))
     graph = GraphSeed(
         tenant_domain=TENANT_DOMAIN,
         users=graph_users(staff),
@@ -97,17 +115,38 @@ def _microsoft_365(
     return graph, message_truth
 
 
-def generate(preset: str, today: date) -> Seed:
-    """The company of `preset` as of `today` (ValueError for an unknown preset)."""
-    sizes = preset_named(preset)
+def generate(preset: str | Preset, today: date) -> Seed:
+    """The company of `preset` (a name in PRESETS, or sizes of one's own) as of `today`.
+
+    ValueError for an unknown preset name.
+    """
+    sizes = preset if isinstance(preset, Preset) else preset_named(preset)
+    with _collector_paused():
+        return _seed(sizes, today)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the seed is millions of acyclic dicts, and
+    collections while they pile up would scan them over and over for nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _seed(sizes: Preset, today: date) -> Seed:
     clock = Clock(today)
     ids = IdMint()
     fake = Faker("en_US")
     fake.seed_instance(_SEED)
     names = NameBook(fake, sizes.name_pool, newsletter_domains() | {TENANT_DOMAIN})
-    staff = hire_staff(sizes, names, TENANT_DOMAIN, ids, _stage_rng(preset, "staff"))
-    plans = plan_accounts(sizes, staff, names, ids, clock, _stage_rng(preset, "accounts"))
-    company = _Company(preset, sizes, clock, staff, plans)
+    staff = hire_staff(sizes, names, TENANT_DOMAIN, ids, _stage_rng(sizes.name, "staff"))
+    plans = plan_accounts(sizes, staff, names, ids, clock, _stage_rng(sizes.name, "accounts"))
+    company = _Company(sizes, clock, staff, plans)
     salesforce, people, meetings = _salesforce_org(company, names, ids)
     graph, message_truth = _microsoft_365(company, people, meetings)
     truth = GroundTruth(
@@ -116,7 +155,7 @@ def generate(preset: str, today: date) -> Seed:
         key_account_ids=key_account_ids(salesforce["Account"], salesforce["Opportunity"], today),
     )
     return Seed(
-        preset=preset,
+        preset=sizes.name,
         today=today,
         company_name=COMPANY_NAME,
         salesforce=salesforce,

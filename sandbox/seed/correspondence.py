@@ -8,7 +8,7 @@ discusses a client by name; newsletters are bulk noise.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -121,9 +121,8 @@ def client_threads(
     clock: Clock,
     preset: Preset,
     rng: random.Random,
-) -> list[Email]:
+) -> Iterator[Email]:
     """Threads between each account's owner and its contacts."""
-    emails: list[Email] = []
     for plan in plans:
         count = round(rng.randint(*_THREADS[plan.tier]) * preset.mail_scale)
         for number in range(count):
@@ -151,8 +150,7 @@ def client_threads(
                 urgent=topic.name == "support" and rng.random() < 0.5,
             )
             start = clock.past_moment(rng, MAIL_WINDOW_DAYS)
-            emails += write_thread(thread, start, rng.randint(1, 4), clock, rng)
-    return emails
+            yield from write_thread(thread, start, rng.randint(1, 4), clock, rng)
 
 
 def _internal_thread(
@@ -181,37 +179,31 @@ def _internal_thread(
 
 def internal_threads(
     plans: list[AccountPlan], staff: Staff, clock: Clock, preset: Preset, rng: random.Random
-) -> list[Email]:
+) -> Iterator[Email]:
     """Mail between employees; some of it about one key client, named in the subject."""
     key_plans = [plan for plan in plans if plan.meant_key]
-    emails: list[Email] = []
     for number in range(round(preset.internal_threads_per_employee * len(staff.correspondents))):
         thread = _internal_thread(number, key_plans, staff, rng)
         start = clock.past_moment(rng, MAIL_WINDOW_DAYS)
-        emails += write_thread(thread, start, rng.randint(1, 3), clock, rng)
-    return emails
+        yield from write_thread(thread, start, rng.randint(1, 3), clock, rng)
 
 
-def newsletters(staff: Staff, clock: Clock, preset: Preset, rng: random.Random) -> list[Email]:
+def newsletters(staff: Staff, clock: Clock, preset: Preset, rng: random.Random) -> Iterator[Email]:
     """Bulk mail from outside publications, one message per reader."""
-    emails = []
     for person in staff.correspondents:
         for number in range(preset.newsletters_per_mailbox):
             publication, sender = rng.choice(NEWSLETTERS)
             headline = rng.choice(HEADLINES)
             key = f"news/{person.email}/{number}"
-            emails.append(
-                Email(
-                    key=key,
-                    thread_key=key,
-                    account_id=None,
-                    subject=f"{publication}: {headline}",
-                    body=f"{headline}.\n\nRead the full story on our website.\n\n{publication}",
-                    sender=address(publication, sender),
-                    to=(person.address,),
-                    cc=(),
-                    sent=clock.past_moment(rng, MAIL_WINDOW_DAYS),
-                    bulk=True,
-                )
+            yield Email(
+                key=key,
+                thread_key=key,
+                account_id=None,
+                subject=f"{publication}: {headline}",
+                body=f"{headline}.\n\nRead the full story on our website.\n\n{publication}",
+                sender=address(publication, sender),
+                to=(person.address,),
+                cc=(),
+                sent=clock.past_moment(rng, MAIL_WINDOW_DAYS),
+                bulk=True,
             )
-    return emails

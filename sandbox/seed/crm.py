@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 
 from sandbox.seed.clock import Clock
 from sandbox.seed.model import Record
@@ -30,6 +31,8 @@ _CONTACT_TITLES = (
     "Chief Executive Officer",
 )
 _FREE_MAIL_SHARE = 0.04
+#: ERP customer numbers run from 1 to 999999 ("ERP-000001")
+_ERP_NUMBERS = 1_000_000
 _ACCOUNT_TYPES: dict[Tier, tuple[str, ...]] = {
     "big": ("Customer - Direct",),
     "small": ("Customer - Direct", "Customer - Direct", "Customer - Channel"),
@@ -46,6 +49,7 @@ class ClientContact:
     first_name: str
     last_name: str
     email: str
+    title: str
 
     @property
     def name(self) -> str:
@@ -56,10 +60,26 @@ class ClientContact:
         return {"emailAddress": {"name": self.name, "address": self.email}}
 
 
+def erp_numbers(plans: list[AccountPlan], rng: random.Random) -> dict[str, str]:
+    """External_Id__c of every client that ever bought: ERP customer numbers, oldest lowest."""
+    customers = sorted((plan for plan in plans if plan.tier != "prospect"), key=_by_age)
+    numbers = sorted(rng.sample(range(1, _ERP_NUMBERS), len(customers)))
+    return {plan.id: f"ERP-{number:06d}" for plan, number in zip(customers, numbers, strict=True)}
+
+
+def _by_age(plan: AccountPlan) -> tuple[datetime, str]:
+    return plan.created, plan.id
+
+
 def account_records(
-    plans: list[AccountPlan], clock: Clock, author_id: str, rng: random.Random
+    plans: list[AccountPlan],
+    interests: dict[str, str],
+    clock: Clock,
+    author_id: str,
+    rng: random.Random,
 ) -> list[Record]:
-    """One Account record per plan."""
+    """One Account record per plan; `interests` holds Product_Interests__c by account Id."""
+    erp_number = erp_numbers(plans, rng)
     records = []
     for plan in plans:
         company = plan.company
@@ -80,6 +100,8 @@ def account_records(
             "OwnerId": plan.owner.user_id,
             "Key_Account__c": plan.flagged,
             "Description": f"{company.industry} company based in {company.place.city}.",
+            "External_Id__c": erp_number.get(plan.id),
+            "Product_Interests__c": interests.get(plan.id),
         }
         modified = clock.since(plan.created, rng)
         records.append(
@@ -125,7 +147,7 @@ def contact_records(
         for title in titles:
             first, last = names.person(rng)
             email = _contact_email(first, last, plan.company.domain, taken, rng)
-            contact = ClientContact(ids.next("Contact"), plan.id, first, last, email)
+            contact = ClientContact(ids.next("Contact"), plan.id, first, last, email, title)
             people.append(contact)
             created = clock.between(plan.created, clock.now, rng)
             values = {

@@ -11,6 +11,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import cached_property
 
 from sandbox.seed.clock import Clock, weekday_on_or_before
 from sandbox.seed.crm import ClientContact
@@ -57,7 +58,7 @@ class Meeting:
     def end(self) -> datetime:
         return self.start + timedelta(minutes=self.minutes)
 
-    @property
+    @cached_property
     def ical_uid(self) -> str:
         digest = hashlib.sha256(f"meeting/{self.key}".encode()).hexdigest().upper()
         return _ICAL_PREFIX + digest[:56]
@@ -162,7 +163,7 @@ def plan_meetings(
     contacts: dict[str, list[ClientContact]],
     staff: Staff,
     clock: Clock,
-    activity_scale: float,
+    meeting_scale: float,
     rng: random.Random,
 ) -> list[Meeting]:
     """Client meetings of every account (past 75 days to 30 days ahead) and team calls.
@@ -172,7 +173,7 @@ def plan_meetings(
     meetings = []
     for plan in plans:
         tier = "big" if plan.meant_key else plan.tier
-        count = round(rng.randint(*_PER_ACCOUNT[tier]) * activity_scale)
+        count = round(rng.randint(*_PER_ACCOUNT[tier]) * meeting_scale)
         for number in range(count):
             held = plan.meant_key and number < HELD_KEY_MEETINGS
             meeting = _client_meeting(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
 from faker import Faker
 from faker.providers.person.en_US import Provider as PersonNames
@@ -74,8 +75,12 @@ class Company:
     place: Place
 
 
+@lru_cache(maxsize=4096)
 def ascii_slug(text: str, separator: str = "-") -> str:
-    """Lower-case ASCII letters and digits of `text`, words joined by `separator`."""
+    """Lower-case ASCII letters and digits of `text`, words joined by `separator`.
+
+    Cached: people's names come from small pools and are slugged over and over.
+    """
     words = [
         "".join(ch for ch in word.lower() if ch.isascii() and ch.isalnum()) for word in text.split()
     ]

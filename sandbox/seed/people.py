@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from sandbox.ids import graph_guid, graph_item_id
 from sandbox.seed.clock import Clock
@@ -18,6 +19,8 @@ from sandbox.seed.presets import Preset
 from sandbox.seed.records import IdMint, sobject_record
 
 KAM_TITLE = "Key Account Manager"
+SUCCESS_MANAGER_TITLE = "Customer Success Manager"
+SOLUTIONS_ENGINEER_TITLE = "Solutions Engineer"
 
 
 @dataclass(frozen=True)
@@ -59,22 +62,25 @@ class Staff:
     sales_director: Person
     kams: tuple[Person, ...]
     reps: tuple[Person, ...]
+    #: customer success managers and solutions engineers (on key accounts' teams)
+    success_managers: tuple[Person, ...]
+    solutions_engineers: tuple[Person, ...]
     back_office: tuple[Person, ...]
 
-    @property
+    @cached_property
     def sellers(self) -> tuple[Person, ...]:
         return self.kams + self.reps
 
-    @property
+    @cached_property
     def salesforce_users(self) -> tuple[Person, ...]:
         managers = (self.integration, self.head_of_key_accounts, self.sales_director)
-        return managers + self.sellers
+        return managers + self.sellers + self.success_managers + self.solutions_engineers
 
-    @property
+    @cached_property
     def everyone(self) -> tuple[Person, ...]:
         return self.salesforce_users + self.back_office
 
-    @property
+    @cached_property
     def correspondents(self) -> tuple[Person, ...]:
         """Everyone with a mailbox in use (the integration user sends and gets no mail)."""
         return tuple(person for person in self.everyone if person != self.integration)
@@ -127,8 +133,18 @@ def hire_staff(
         hire("Sales Representative", "Sales", crm=True, manager=director)
         for _ in range(preset.reps)
     )
+    success_managers = tuple(
+        hire(SUCCESS_MANAGER_TITLE, "Key Accounts", crm=True, manager=head)
+        for _ in range(preset.success_managers)
+    )
+    solutions_engineers = tuple(
+        hire(SOLUTIONS_ENGINEER_TITLE, "Sales", crm=True, manager=director)
+        for _ in range(preset.solutions_engineers)
+    )
     back_office = tuple(hire(title, dept, crm=False) for title, dept in _BACK_OFFICE)
-    return Staff(integration, head, director, kams, reps, back_office)
+    return Staff(
+        integration, head, director, kams, reps, success_managers, solutions_engineers, back_office
+    )
 
 
 def user_records(staff: Staff, clock: Clock, rng: random.Random) -> list[Record]:

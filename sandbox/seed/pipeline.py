@@ -1,19 +1,21 @@
-"""Opportunities: two years of won and lost deals plus the open pipeline.
+"""Deals: two years of won and lost opportunities plus the open pipeline.
 
 Won deals add up to each account's planned yearly spend, which is what makes
-revenue Pareto-like; stages follow Salesforce's default sales process.
+revenue Pareto-like; stages follow Salesforce's default sales process; each
+deal sells products of one family the account buys.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sandbox.seed.clock import Clock, sf_date
-from sandbox.seed.model import Record
+from sandbox.seed.catalogue import GOODS_FAMILIES, Catalogue
+from sandbox.seed.clock import Clock
+from sandbox.seed.line_items import Line, amount_of, plan_lines
 from sandbox.seed.plans import AccountPlan, Tier
-from sandbox.seed.records import IdMint, sobject_record
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ STAGES: dict[str, Stage] = {
 #: Categories an owner may pick over the stage default for a late-stage deal.
 FORECAST_OVERRIDES = {"Proposal/Price Quote": "Best Case", "Negotiation/Review": "Commit"}
 _OPEN_STAGES = [stage for stage in STAGES.values() if not stage.closed]
-_OPEN_STAGE_WEIGHTS = [14, 12, 12, 12, 10, 10, 16, 14]
+_OPEN_STAGE_CUM_WEIGHTS = list(itertools.accumulate([14, 12, 12, 12, 10, 10, 16, 14]))
+#: share of early-stage deals (probability <= 20 %) that have no products yet
+_EARLY_WITHOUT_PRODUCTS = 0.6
 
 #: per tier: (won, lost, open) deal counts as (min, max)
 _DEALS: dict[Tier, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = {
@@ -54,44 +58,43 @@ _DEALS: dict[Tier, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = {
     "small": ((1, 4), (0, 2), (0, 2)),
     "prospect": ((0, 0), (0, 2), (1, 2)),
 }
-PRODUCT_LINES = (
-    "Hydraulic Fittings",
-    "Industrial Fasteners",
-    "Bearings & Seals",
-    "Safety Equipment",
-    "Cutting Tools",
-    "Pneumatic Components",
-    "Electrical Cabinets",
-    "Maintenance Supplies",
-    "Lubricants",
-    "Packaging Materials",
-)
-_DEAL_KINDS = {
-    "New Customer": "Initial Order",
-    "Existing Customer - Upgrade": "Expansion",
-    "Existing Customer - Replacement": "Renewal",
-    "Existing Customer - Downgrade": "Reduced Scope",
+#: what clients of an industry mostly buy (other families are drawn at random)
+_INDUSTRY_FAMILIES: dict[str, tuple[str, ...]] = {
+    "Manufacturing": ("Cutting Tools", "Fasteners"),
+    "Machinery": ("Hydraulics", "Bearings & Seals"),
+    "Construction": ("Safety Equipment", "Fasteners"),
+    "Energy": ("Safety Equipment", "Hydraulics"),
+    "Chemicals": ("Safety Equipment", "Packaging Materials"),
+    "Transportation": ("Packaging Materials", "Hydraulics"),
+    "Food & Beverage": ("Packaging Materials",),
+    "Utilities": ("Safety Equipment",),
+    "Healthcare": ("Packaging Materials",),
+    "Electronics": ("Fasteners", "Packaging Materials"),
+    "Retail": ("Packaging Materials",),
+    "Agriculture": ("Hydraulics", "Bearings & Seals"),
+    "Engineering": ("Cutting Tools", "Bearings & Seals"),
+    "Shipping": ("Packaging Materials", "Safety Equipment"),
 }
-_EXISTING_KINDS = ["Existing Customer - Upgrade"] * 4 + ["Existing Customer - Replacement"] * 4
-_EXISTING_KINDS += ["Existing Customer - Downgrade", "New Customer"]
-_NEXT_STEPS = (
-    "Send revised quote",
-    "Schedule technical review",
-    "Confirm volumes with procurement",
-    "Agree delivery schedule",
-    "Get sign-off from CFO",
-    "Share reference customers",
-)
 _HISTORY_DAYS = 730
 
 
 @dataclass(frozen=True)
 class Deal:
-    """One opportunity before it becomes a record."""
+    """One opportunity before it becomes a record; Amount is the sum of its lines."""
 
     stage: Stage
     close_day: date
+    family: str
+    lines: list[Line]
     amount: float
+
+
+def bought_families(plan: AccountPlan, rng: random.Random) -> tuple[str, ...]:
+    """The goods families an account buys: its industry's staples and maybe one more."""
+    staples = _INDUSTRY_FAMILIES.get(plan.company.industry, ())
+    others = [family for family in GOODS_FAMILIES if family not in staples]
+    extra = rng.sample(others, rng.randint(0 if staples else 1, 2 if plan.tier == "big" else 1))
+    return (*staples, *extra)
 
 
 def _deal_size(plan: AccountPlan, won_count: int, rng: random.Random) -> float:
@@ -102,31 +105,63 @@ def _deal_size(plan: AccountPlan, won_count: int, rng: random.Random) -> float:
     return max(1000.0, round(typical * rng.uniform(0.6, 1.4), -2))
 
 
-def _deals(plan: AccountPlan, clock: Clock, rng: random.Random) -> list[Deal]:
+def _deal(
+    stage: Stage,
+    close_day: date,
+    target: float,
+    families: tuple[str, ...],
+    catalogue: Catalogue,
+    rng: random.Random,
+) -> Deal:
+    """A deal worth about `target` selling one of `families` (early ones maybe no products)."""
+    family = rng.choice(families)
+    early = not stage.closed and stage.probability <= 20
+    if early and rng.random() < _EARLY_WITHOUT_PRODUCTS:
+        return Deal(stage, close_day, family, [], target)
+    lines = plan_lines(target, family, catalogue, not stage.closed, rng)
+    return Deal(stage, close_day, family, lines, amount_of(lines))
+
+
+def plan_deals(
+    plan: AccountPlan,
+    families: tuple[str, ...],
+    catalogue: Catalogue,
+    clock: Clock,
+    rng: random.Random,
+) -> list[Deal]:
     """Closed deals within the account's lifetime and open ones around today."""
     won_range, lost_range, open_range = _DEALS[plan.tier]
     won, lost = rng.randint(*won_range), rng.randint(*lost_range)
     oldest = max(-_HISTORY_DAYS, (plan.created.date() - clock.today).days + 30)
     closed = [STAGES["Closed Won"]] * won + [STAGES["Closed Lost"]] * lost
     deals = [
-        Deal(stage, clock.day(rng.randint(oldest, -1)), _deal_size(plan, won, rng))
+        _deal(
+            stage,
+            clock.day(rng.randint(oldest, -1)),
+            _deal_size(plan, won, rng),
+            families,
+            catalogue,
+            rng,
+        )
         for stage in closed
     ]
     open_offsets = [rng.randint(-15, 150) for _ in range(rng.randint(*open_range))]
     if plan.meant_key:
         open_offsets.append(rng.randint(3, 28))
     for offset in open_offsets:
-        stage = rng.choices(_OPEN_STAGES, _OPEN_STAGE_WEIGHTS)[0]
-        deals.append(Deal(stage, clock.day(offset), _deal_size(plan, won, rng)))
+        stage = rng.choices(_OPEN_STAGES, cum_weights=_OPEN_STAGE_CUM_WEIGHTS)[0]
+        size = _deal_size(plan, won, rng)
+        deals.append(_deal(stage, clock.day(offset), size, families, catalogue, rng))
     return deals
 
 
-def _forecast_category(stage: Stage, rng: random.Random) -> str:
+def forecast_category(stage: Stage, rng: random.Random) -> str:
+    """The stage's default category, or the owner's more hopeful call for a late-stage deal."""
     override = FORECAST_OVERRIDES.get(stage.name)
     return override if override and rng.random() < 0.5 else stage.forecast_category
 
 
-def _bookkeeping(
+def deal_dates(
     deal: Deal, plan: AccountPlan, clock: Clock, rng: random.Random
 ) -> tuple[datetime, datetime]:
     """CreatedDate weeks before the close (or today); LastModifiedDate at close or lately."""
@@ -137,45 +172,3 @@ def _bookkeeping(
         return created, max(created, clock.moment(deal.close_day, rng))
     recent = max(created, clock.now - timedelta(days=30))
     return created, clock.since(recent, rng)
-
-
-def opportunity_records(
-    plans: list[AccountPlan], ids: IdMint, clock: Clock, author_id: str, rng: random.Random
-) -> tuple[list[Record], dict[str, list[str]]]:
-    """Opportunities of every account, and the open ones' Ids by account Id."""
-    records: list[Record] = []
-    open_by_account: dict[str, list[str]] = {}
-    for plan in plans:
-        for deal in _deals(plan, clock, rng):
-            kind = "New Customer" if plan.tier == "prospect" else rng.choice(_EXISTING_KINDS)
-            product = rng.choice(PRODUCT_LINES)
-            opportunity_id = ids.next("Opportunity")
-            values = {
-                "AccountId": plan.id,
-                "Name": f"{plan.company.short_name} - {product} {_DEAL_KINDS[kind]}",
-                "StageName": deal.stage.name,
-                "Amount": deal.amount,
-                "Probability": deal.stage.probability,
-                "ExpectedRevenue": round(deal.amount * deal.stage.probability / 100, 2),
-                "CloseDate": sf_date(deal.close_day),
-                "Type": kind,
-                "IsClosed": deal.stage.closed,
-                "IsWon": deal.stage.won,
-                "ForecastCategoryName": _forecast_category(deal.stage, rng),
-                "NextStep": None if deal.stage.closed else rng.choice(_NEXT_STEPS),
-                "OwnerId": plan.owner.user_id,
-            }
-            created, modified = _bookkeeping(deal, plan, clock, rng)
-            records.append(
-                sobject_record(
-                    "Opportunity",
-                    opportunity_id,
-                    values,
-                    created=created,
-                    modified=modified,
-                    author_id=author_id,
-                )
-            )
-            if not deal.stage.closed:
-                open_by_account.setdefault(plan.id, []).append(opportunity_id)
-    return records, open_by_account

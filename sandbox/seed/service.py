@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from sandbox.seed.catalogue import GOODS_FAMILIES
 from sandbox.seed.clock import Clock, add_months, sf_date, sf_datetime
 from sandbox.seed.crm import ClientContact
 from sandbox.seed.model import Record
-from sandbox.seed.pipeline import PRODUCT_LINES
 from sandbox.seed.plans import AccountPlan, Tier
 from sandbox.seed.records import IdMint, sobject_record
 
@@ -36,7 +36,6 @@ _ORIGINS = ("Email", "Phone", "Web")
 _CASE_WINDOW_DAYS = 60
 _CONTRACT_TERMS = (12, 24, 36)
 _DRAFT_SHARE = 0.1
-_SMALL_CONTRACT_SHARE = 0.7
 #: how many key accounts surely get a contract ending within the next 30 days
 _URGENT_RENEWALS = 2
 #: how many key accounts surely get a high-priority complaint from the last two days
@@ -49,7 +48,7 @@ def _case_values(
     subject = rng.choice(_CASE_SUBJECTS).format(
         order=rng.randint(40000, 99999),
         invoice=rng.randint(100000, 999999),
-        product=rng.choice(PRODUCT_LINES).lower(),
+        product=rng.choice(GOODS_FAMILIES).lower(),
     )
     status = "New" if urgent else rng.choices(_CASE_STATUSES, _CASE_STATUS_WEIGHTS)[0]
     priority = "High" if urgent else rng.choices(_PRIORITIES, _PRIORITY_WEIGHTS)[0]
@@ -74,14 +73,14 @@ def case_records(
     ids: IdMint,
     clock: Clock,
     author_id: str,
-    activity_scale: float,
+    case_scale: float,
     rng: random.Random,
 ) -> list[Record]:
     """Complaints opened within the last 60 days; some key accounts have a fresh urgent one."""
     records: list[Record] = []
     urgent_left = _URGENT_COMPLAINTS
     for plan in plans:
-        count = round(rng.randint(*_CASES[plan.tier]) * activity_scale)
+        count = round(rng.randint(*_CASES[plan.tier]) * case_scale)
         for index in range(max(count, 1 if plan.meant_key else 0)):
             urgent = plan.meant_key and index == 0 and (urgent_left > 0 or rng.random() < 0.25)
             urgent_left -= urgent
@@ -122,11 +121,12 @@ def contract_dates(last_day: date, term_months: int) -> tuple[date, date]:
     return start, add_months(start, term_months) - timedelta(days=1)
 
 
-def _contract_terms(plan: AccountPlan, rng: random.Random) -> list[int]:
-    """Terms in months of the contracts `plan` has: two for big clients, most others one."""
+def _contract_terms(plan: AccountPlan, small_share: float, rng: random.Random) -> list[int]:
+    """Terms in months of the contracts `plan` has: two for big clients, one for key ones
+    and for `small_share` of the other small clients."""
     if plan.tier == "prospect":
         return []
-    count = 2 if plan.tier == "big" else int(plan.meant_key or rng.random() < _SMALL_CONTRACT_SHARE)
+    count = 2 if plan.tier == "big" else int(plan.meant_key or rng.random() < small_share)
     return [rng.choice(_CONTRACT_TERMS) for _ in range(count)]
 
 
@@ -138,13 +138,18 @@ def _days_left(plan: AccountPlan, term: int, index: int, urgent: bool, rng: rand
 
 
 def contract_records(
-    plans: list[AccountPlan], ids: IdMint, clock: Clock, author_id: str, rng: random.Random
+    plans: list[AccountPlan],
+    ids: IdMint,
+    clock: Clock,
+    author_id: str,
+    small_contract_share: float,
+    rng: random.Random,
 ) -> list[Record]:
     """Supply agreements; key accounts' first contract ends within 150 days."""
     records: list[Record] = []
     urgent_left = _URGENT_RENEWALS
     for plan in plans:
-        terms = _contract_terms(plan, rng)
+        terms = _contract_terms(plan, small_contract_share, rng)
         urgent = bool(terms) and plan.meant_key and urgent_left > 0
         urgent_left -= urgent
         for index, term in enumerate(terms):
@@ -162,7 +167,7 @@ def contract_records(
                 "EndDate": sf_date(end),
                 "ContractTerm": term,
                 "OwnerId": plan.owner.user_id,
-                "Description": f"Supply agreement for {rng.choice(PRODUCT_LINES).lower()}.",
+                "Description": f"Supply agreement for {rng.choice(GOODS_FAMILIES).lower()}.",
             }
             records.append(
                 sobject_record(

@@ -25,7 +25,10 @@ def test_handoff_line_is_enough_for_any_client(
 ) -> None:
     assert set(sandbox) == {"salesforce", "graph", "ca_bundle", "config"}
     sf, graph = sandbox["salesforce"], sandbox["graph"]
-    assert set(sf) == {"login_url", "instance_url", "api_version", "client_id", "client_secret"}
+    assert set(sf) == {
+        "login_url", "instance_url", "api_version", "client_id", "client_secret",
+        "username", "password", "private_key_file",
+    }  # fmt: skip
     assert set(graph) == {"authority_url", "graph_url", "tenant_id", "client_id", "client_secret"}
     bundle = Path(sandbox["ca_bundle"]).read_text()
     assert bundle.count("BEGIN CERTIFICATE") > 10, "system roots plus the sandbox CA"

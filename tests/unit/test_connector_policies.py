@@ -1,4 +1,4 @@
-"""Connector policies that need no service: SOQL for pulls, Graph throttling, redaction."""
+"""Connector policies that need no service: Graph throttling and secret redaction."""
 
 from __future__ import annotations
 
@@ -7,28 +7,6 @@ import requests
 
 from connectors.errors import RetriableError, redact
 from connectors.m365.retry import with_throttling
-from connectors.salesforce import OBJECTS, build_query
-from connectors.salesforce.objects import ObjectSpec
-
-ACCOUNT = next(spec for spec in OBJECTS if spec.name == "Account")
-
-
-def test_first_pull_reads_everything_in_cursor_order() -> None:
-    soql = build_query(ACCOUNT, None)
-    assert soql.startswith("SELECT Id, Name, ")
-    assert " WHERE " not in soql
-    assert soql.endswith("FROM Account ORDER BY SystemModstamp ASC, Id ASC")
-
-
-def test_incremental_pull_rereads_an_overlap_before_the_watermark() -> None:
-    soql = build_query(ACCOUNT, "2026-11-27T10:00:00.000+0000")
-    assert "WHERE SystemModstamp >= 2026-11-27T09:55:00Z ORDER BY" in soql
-
-
-def test_objects_without_isdeleted_do_not_select_it() -> None:
-    user = ObjectSpec("User", ("Email",), has_is_deleted=False)
-    assert "IsDeleted" not in build_query(user, None)
-    assert "IsDeleted" in build_query(ACCOUNT, None)
 
 
 def _http_error(status: int, retry_after: str | None = None) -> requests.HTTPError:

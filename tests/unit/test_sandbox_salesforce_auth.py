@@ -167,3 +167,70 @@ def test_sessions_and_usage_survive_a_restart(org: Org, tmp_path: Path) -> None:
     assert response.status_code == 200
     assert response.headers["Sforce-Limit-Info"] == "api-usage=2/5"
     org.store = reopened
+
+
+@pytest.fixture
+def password_org(tmp_path: Path) -> Iterator[Org]:
+    left = {**user(3, "Lea", "Left"), "IsActive": False}
+    org = make_org(
+        tmp_path,
+        {"User": [user(1, "Ida", "Integration"), user(2, "Kim", "Kam"), left]},
+        user_password="Winter2026!",
+    )
+    yield org
+    org.store.close()
+
+
+def password_login(org: Org, username: str, password: str, **client: str) -> dict:
+    form = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **client}
+    return token_request(org, grant_type="password", username=username, password=password, **form)
+
+
+def test_the_password_grant_runs_as_the_signed_in_user(password_org: Org) -> None:
+    answer = password_login(password_org, "KIM.KAM@example.com", "Winter2026!")
+    assert answer["status"] == 200
+    assert answer["id"].endswith(f"/{salesforce_id('User', 2)}")
+    assert {"issued_at", "signature"} <= set(answer)
+    headers = {"Authorization": f"Bearer {answer['access_token']}"}
+    assert password_org.client.get(f"{API}/limits", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "client", "refusal"),
+    [
+        ("kim.kam@example.com", "wrong", {}, ("invalid_grant", "authentication failure")),
+        ("lea.left@example.com", "Winter2026!", {}, ("invalid_grant", "authentication failure")),
+        (
+            "kim.kam@example.com",
+            "Winter2026!",
+            {"client_id": "other-app"},
+            ("invalid_client_id", "client identifier invalid"),
+        ),
+        (
+            "kim.kam@example.com",
+            "Winter2026!",
+            {"client_secret": "guess"},
+            ("invalid_client", "invalid client credentials"),
+        ),
+    ],
+    ids=["wrong-password", "inactive-user", "unknown-app", "wrong-secret"],
+)
+def test_the_password_grant_refuses_like_salesforce(
+    password_org: Org,
+    username: str,
+    password: str,
+    client: dict[str, str],
+    refusal: tuple[str, str],
+) -> None:
+    answer = password_login(password_org, username, password, **client)
+    assert (answer["status"], answer["error"], answer["error_description"]) == (400, *refusal)
+
+
+def test_an_unknown_client_id_is_named_as_such(org: Org) -> None:
+    answer = token_request(
+        org, grant_type="client_credentials", client_id="other-app", client_secret=CLIENT_SECRET
+    )
+    assert (answer["error"], answer["error_description"]) == (
+        "invalid_client_id",
+        "client identifier invalid",
+    )

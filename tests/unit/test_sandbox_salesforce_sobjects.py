@@ -265,3 +265,18 @@ def test_describe_lists_fields_from_the_schema(org: Org) -> None:
     assert fields["IsClosed"]["updateable"] is False
     everything = org.client.get(f"{API}/sobjects/", headers=org.headers).json()
     assert "Opportunity" in {entry["name"] for entry in everything["sobjects"]}
+
+
+def test_a_required_parent_is_set_on_create_and_fixed_afterwards(org: Org) -> None:
+    body = {"OpportunityId": RENEWAL, "Quantity": 2, "UnitPrice": 500}
+    line_id = created_id(org, "OpportunityLineItem", body)
+    assert get(org, "OpportunityLineItem", line_id)["OpportunityId"] == RENEWAL
+    moved = patch(org, "OpportunityLineItem", line_id, {"OpportunityId": RENEWAL})
+    assert error_of(moved)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    orphan = create(org, "OpportunityLineItem", {"Quantity": 1})
+    assert error_of(orphan)["fields"] == ["OpportunityId"]
+
+
+def test_a_multi_select_picklist_is_written_as_one_string(org: Org) -> None:
+    patch(org, "Account", ACME, {"Product_Interests__c": "Solar;Storage"})
+    assert get(org, "Account", ACME)["Product_Interests__c"] == "Solar;Storage"

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from functools import cache
 
 import pytest
 
 from sandbox.salesforce.schema import REFERENCE, fields_of
-from sandbox.seed import PRESETS, TENANT_DOMAIN, Seed, generate
+from sandbox.seed import TENANT_DOMAIN, Seed
+from tests.unit.test_seed_support import TESTED_PRESETS, seed_of
 
 TODAY = dt.date(2026, 11, 27)
 
 
-@cache
 def seed(preset: str) -> Seed:
-    return generate(preset, TODAY)
+    return seed_of(preset, TODAY)
 
 
 def records_by_id(seed: Seed) -> dict[str, tuple[str, dict]]:
@@ -27,7 +26,7 @@ def records_by_id(seed: Seed) -> dict[str, tuple[str, dict]]:
     }
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_every_reference_points_at_a_record_of_an_allowed_object(preset: str) -> None:
     known = records_by_id(seed(preset))
     for sobject, records in seed(preset).salesforce.items():
@@ -43,7 +42,16 @@ def test_every_reference_points_at_a_record_of_an_allowed_object(preset: str) ->
                     assert target_object in targets, (sobject, name, record[name])
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
+def test_external_ids_are_unique_per_object(preset: str) -> None:
+    for sobject, records in seed(preset).salesforce.items():
+        for name, field in fields_of(sobject).items():
+            if field.external_id:
+                values = [record[name] for record in records if record[name] is not None]
+                assert len(set(values)) == len(values), (sobject, name)
+
+
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_children_agree_with_their_account(preset: str) -> None:
     known = records_by_id(seed(preset))
     for sobject in ("Contact", "Opportunity", "Contract", "Task", "Case"):
@@ -52,7 +60,7 @@ def test_children_agree_with_their_account(preset: str) -> None:
             assert record["OwnerId"] == account["OwnerId"], (sobject, record["Id"])
     for sobject in ("Task", "Event", "Case"):
         for record in seed(preset).salesforce[sobject]:
-            who = record.get("WhoId") or record.get("ContactId")
+            who = record.get("WhoId") or record["ContactId"]
             assert known[who][1]["AccountId"] == record["AccountId"], (sobject, record["Id"])
             what = record.get("WhatId")
             if what is not None:
@@ -61,7 +69,7 @@ def test_children_agree_with_their_account(preset: str) -> None:
                 assert account_id == record["AccountId"], (sobject, record["Id"])
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_names_numbers_and_domains_are_unique_and_fictional(preset: str) -> None:
     salesforce = seed(preset).salesforce
     accounts = salesforce["Account"]
@@ -79,7 +87,7 @@ def test_names_numbers_and_domains_are_unique_and_fictional(preset: str) -> None
     assert numbers[0] == "00000100" and len(set(numbers)) == len(numbers)
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_most_contacts_write_from_their_company_domain(preset: str) -> None:
     domains = {
         a["Id"]: a["Website"].removeprefix("https://www.")
@@ -94,7 +102,7 @@ def test_most_contacts_write_from_their_company_domain(preset: str) -> None:
     assert len(free_mail) < len(contacts) * 0.1
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_salesforce_users_and_graph_users_are_the_same_people(preset: str) -> None:
     graph_users = {user["mail"]: user for user in seed(preset).graph.users}
     assert all(user["userPrincipalName"] == mail for mail, user in graph_users.items())
@@ -107,7 +115,7 @@ def test_salesforce_users_and_graph_users_are_the_same_people(preset: str) -> No
     assert {user["ManagerId"] for user in sf_users if user["Email"] in kams} == head
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_messages_sit_in_the_mailboxes_of_their_sender_and_recipients(preset: str) -> None:
     graph = seed(preset).graph
     mail_of = {user["id"]: user["mail"] for user in graph.users}
@@ -132,7 +140,7 @@ def test_messages_sit_in_the_mailboxes_of_their_sender_and_recipients(preset: st
         assert len({(m["subject"], m["sentDateTime"]) for m in same_email}) == 1
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_each_email_is_in_the_mailbox_of_every_internal_participant(preset: str) -> None:
     graph = seed(preset).graph
     mail_of = {user["id"]: user["mail"] for user in graph.users}
@@ -152,7 +160,7 @@ def test_each_email_is_in_the_mailbox_of_every_internal_participant(preset: str)
     assert any(len(copies) >= 3 for copies in holders.values())
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_replies_stay_in_their_conversation(preset: str) -> None:
     subjects: dict[str, set[str]] = defaultdict(set)
     for messages in seed(preset).graph.messages.values():
@@ -164,7 +172,7 @@ def test_replies_stay_in_their_conversation(preset: str) -> None:
     )
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_ground_truth_covers_every_message_and_meeting(preset: str) -> None:
     graph, truth = seed(preset).graph, seed(preset).truth
     account_ids = {a["Id"] for a in seed(preset).salesforce["Account"]}
@@ -176,7 +184,7 @@ def test_ground_truth_covers_every_message_and_meeting(preset: str) -> None:
     assert None in about and about - {None} <= account_ids
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_meetings_are_organised_by_an_employee_and_copied_to_internal_guests(preset: str) -> None:
     graph = seed(preset).graph
     mail_of = {user["id"]: user["mail"] for user in graph.users}
@@ -193,7 +201,7 @@ def test_meetings_are_organised_by_an_employee_and_copied_to_internal_guests(pre
     assert any(e["isCancelled"] for es in graph.events.values() for e in es)
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_every_user_has_an_empty_default_task_list(preset: str) -> None:
     graph = seed(preset).graph
     assert graph.todo_lists.keys() == {user["id"] for user in graph.users}

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from sandbox.salesforce.soql_ast import Comparison, Literal
 from sandbox.salesforce.soql_dates import (
     UnsupportedDateLiteral,
     format_instant,
@@ -14,6 +15,7 @@ from sandbox.salesforce.soql_dates import (
     relative_range,
     utc_text,
 )
+from sandbox.salesforce.soql_grammar import parse_soql
 
 THURSDAY = date(2026, 5, 14)
 
@@ -39,6 +41,19 @@ THURSDAY = date(2026, 5, 14)
         ("THIS_YEAR", None, date(2026, 1, 1), date(2026, 12, 31)),
         ("LAST_YEAR", None, date(2025, 1, 1), date(2025, 12, 31)),
         ("NEXT_N_YEARS", 2, date(2027, 1, 1), date(2028, 12, 31)),
+        ("NEXT_WEEK", None, date(2026, 5, 17), date(2026, 5, 23)),
+        ("NEXT_MONTH", None, date(2026, 6, 1), date(2026, 6, 30)),
+        ("NEXT_90_DAYS", None, date(2026, 5, 15), date(2026, 8, 12)),
+        ("LAST_QUARTER", None, date(2026, 1, 1), date(2026, 3, 31)),
+        ("NEXT_YEAR", None, date(2027, 1, 1), date(2027, 12, 31)),
+        # The N-period literals stop before (or start after) the current period.
+        ("LAST_N_WEEKS", 2, date(2026, 4, 26), date(2026, 5, 9)),
+        ("NEXT_N_WEEKS", 2, date(2026, 5, 17), date(2026, 5, 30)),
+        ("NEXT_N_MONTHS", 2, date(2026, 6, 1), date(2026, 7, 31)),
+        ("LAST_N_QUARTERS", 2, date(2025, 10, 1), date(2026, 3, 31)),
+        ("NEXT_N_QUARTERS", 2, date(2026, 7, 1), date(2026, 12, 31)),
+        ("LAST_N_YEARS", 2, date(2024, 1, 1), date(2025, 12, 31)),
+        ("N_MONTHS_AGO", 1, date(2026, 4, 1), date(2026, 4, 30)),
     ],
 )
 def test_relative_literals_cover_the_documented_days(
@@ -47,6 +62,24 @@ def test_relative_literals_cover_the_documented_days(
     days = relative_range(name, count, THURSDAY)
     assert days.start == first_day
     assert (days.end - last_day).days == 1
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "LAST_WEEK",
+        "NEXT_90_DAYS",
+        "LAST_N_WEEKS:3",
+        "next_n_quarters:4",
+        "N_DAYS_AGO:10",
+        "LAST_N_YEARS:1",
+    ],
+)
+def test_every_literal_parses_into_its_name_and_count(literal: str) -> None:
+    query = parse_soql(f"SELECT Id FROM Opportunity WHERE CloseDate = {literal}")
+    assert isinstance(query.where, Comparison) and isinstance(query.where.value, Literal)
+    name, _, count = literal.upper().partition(":")
+    assert query.where.value.value == (name, int(count) if count else None)
 
 
 def test_next_month_crosses_the_year_end() -> None:

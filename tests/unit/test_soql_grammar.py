@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 
 from sandbox.salesforce.errors import SoqlError
-from sandbox.salesforce.soql_ast import Aggregate, BoolOp, Comparison, FieldPath, Not, Query
+from sandbox.salesforce.soql_ast import (
+    Aggregate,
+    BoolOp,
+    ChildQuery,
+    Comparison,
+    FieldPath,
+    Literal,
+    Not,
+    Query,
+)
 from sandbox.salesforce.soql_grammar import parse_soql
 
 
@@ -63,6 +72,39 @@ def test_semi_join_subquery_parses_as_a_query() -> None:
     assert isinstance(query.where.value, Query) and query.where.value.sobject == "Opportunity"
 
 
+def test_child_subquery_in_the_select_list_keeps_its_own_clauses() -> None:
+    query = parse_soql(
+        "SELECT Name, (SELECT LastName, Owner.Email FROM Contacts WHERE Email != null "
+        "ORDER BY LastName DESC LIMIT 3) FROM Account"
+    )
+    name, contacts = query.select
+    assert isinstance(name, FieldPath) and isinstance(contacts, ChildQuery)
+    child = contacts.query
+    assert child.sobject == "Contacts"
+    assert [item.dotted() for item in child.select if isinstance(item, FieldPath)] == [
+        "LastName",
+        "Owner.Email",
+    ]
+    assert (child.limit, child.order_by[0].descending) == (3, True)
+    assert isinstance(child.where, Comparison) and child.where.operator == "!="
+
+
+def test_includes_and_excludes_take_value_lists() -> None:
+    query = parse_soql(
+        "SELECT Id FROM Account WHERE Product_Interests__c includes ('Solar;Storage', 'Wind') "
+        "AND Product_Interests__c EXCLUDES ('Hydro')"
+    )
+    assert isinstance(query.where, BoolOp)
+    includes, excludes = query.where.parts
+    assert isinstance(includes, Comparison) and includes.operator == "INCLUDES"
+    assert isinstance(includes.value, tuple)
+    assert [value.value for value in includes.value if isinstance(value, Literal)] == [
+        "Solar;Storage",
+        "Wind",
+    ]
+    assert isinstance(excludes, Comparison) and excludes.operator == "EXCLUDES"
+
+
 def test_order_by_with_directions_and_null_placement() -> None:
     query = parse_soql(
         "SELECT Id FROM Account ORDER BY Industry DESC NULLS LAST, Name, Type ASC NULLS FIRST "
@@ -117,14 +159,16 @@ def test_string_escapes_decode_and_unknown_escapes_are_refused() -> None:
     ("soql", "feature"),
     [
         ("SELECT Industry FROM Account GROUP BY Industry", "GROUP BY"),
-        ("SELECT Id, (SELECT Id FROM Contacts) FROM Account", "Child relationship subqueries"),
+        (
+            "SELECT Id, (SELECT Id, (SELECT Id FROM Tasks) FROM Contacts) FROM Account",
+            "Nested child relationship subqueries",
+        ),
         ("SELECT TYPEOF What WHEN Account THEN Name END FROM Task", "TYPEOF"),
         ("SELECT Id FROM Account FOR UPDATE", "FOR UPDATE"),
         ("SELECT Id FROM Account WITH SECURITY_ENFORCED", "WITH SECURITY_ENFORCED"),
         ("SELECT toLabel(Industry) FROM Account", "toLabel()"),
         ("SELECT Id FROM Account WHERE CALENDAR_YEAR(CreatedDate) = 2026", "CALENDAR_YEAR()"),
         ("SELECT Id FROM Account USING SCOPE mine", "USING SCOPE"),
-        ("SELECT Id FROM Account WHERE Industry INCLUDES ('Energy')", "INCLUDES"),
     ],
 )
 def test_unsupported_features_are_refused_by_name(soql: str, feature: str) -> None:

@@ -1,4 +1,4 @@
-"""Pull: mirror changed Salesforce records and Microsoft 365 mail and tasks into the store."""
+"""Pull from Microsoft 365: each KAM's new mail and the To Do tasks kamsync linked."""
 
 from __future__ import annotations
 
@@ -9,44 +9,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.m365 import FOLDERS, default_list_id, linked_tasks, read_messages
-from connectors.salesforce import ObjectSpec, pull_object
 from flows.progress import step
 from flows.runtime import Runtime
-
-
-@dataclass(frozen=True)
-class ObjectPull:
-    """What one object's pull did: records read this run, records mirrored in all."""
-
-    object_name: str
-    mode: str
-    pulled: int
-    deleted: int
-    mirrored: int
-
-
-@task(name="pull-salesforce-object", task_run_name="pull {spec.name}", cache_policy=NO_CACHE)
-def pull_salesforce_object(runtime: Runtime, spec: ObjectSpec) -> ObjectPull:
-    """Mirror one object's records changed since its watermark (all of them the first time)."""
-    store, stream = runtime.store, f"salesforce:{spec.name}"
-    since = store.watermark(stream)
-    pulled = deleted = 0
-    for batch in pull_object(runtime.salesforce, spec, since):
-        records = batch.records
-        dead: list[str] = (
-            records.loc[records["IsDeleted"].eq(True), "Id"].tolist()
-            if "IsDeleted" in records
-            else []
-        )
-        store.upsert_records("salesforce", spec.name, records)
-        # The watermark commits with the batch's last write, so a crash re-reads the batch.
-        mark = (stream, batch.watermark) if batch.watermark else None
-        deleted += store.mark_deleted("salesforce", spec.name, dead, watermark=mark)
-        pulled += len(records)
-    mirrored = store.count("salesforce", spec.name)
-    mode = "full" if since is None else "incremental"
-    step("pull", f"{spec.name}: {pulled} read ({mode}), {mirrored} mirrored")
-    return ObjectPull(spec.name, mode, pulled, deleted, mirrored)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,212 @@
+"""Fault injection, so tests running the sandbox as a separate process can make it
+fail the way a real org sometimes does.
+
+Admin endpoints, no authentication, JSON, under `/_sandbox/salesforce/faults`:
+
+    POST   {"kind": ..., "times": 1, ...}   arm a fault; 201 with the stored fault (its "id")
+    GET                                     200 {"faults": [...]}: the armed faults, oldest first
+    DELETE                                  204: disarm every fault
+
+A body that is not a fault answers 400 {"error": "..."} (like the other
+/_sandbox endpoints).
+
+Kinds (every kind takes "times", default 1: how many requests it hits before it is spent):
+
+    query_timeout       "object"?, "min_span_days"?
+        The next REST query (query/queryAll, first page) on the object (any object when
+        absent) answers 400 [{"errorCode": "QUERY_TIMEOUT", "message": "Your query request
+        was running for too long."}]. With "min_span_days": N only record queries
+        without a LIMIT (not COUNT() or aggregates) whose SystemModstamp/LastModifiedDate
+        window is wider than N days time out (no lower bound: unbounded; no upper
+        bound: up to now), so a connector that splits the window succeeds.
+    bulk_job_failure    "object"?, "message"?
+        The next Bulk API 2.0 query job on the object ends in state Failed with that
+        errorMessage instead of JobComplete.
+    bulk_job_delay      "object"?, "seconds"
+        The next Bulk API 2.0 query job on the object stays InProgress for that long.
+    server_error        "status"? (503 default, or 500)
+        The next call under /services/data answers 503 SERVER_UNAVAILABLE or
+        500 UNKNOWN_EXCEPTION with Salesforce's body.
+    unable_to_lock_row  "object"?
+        The next write (POST/PATCH/PUT/DELETE on sobjects or composite; with "object",
+        on that object's sobjects path) answers 400 UNABLE_TO_LOCK_ROW.
+
+Faults live in the store (collection "_faults"), so every handler and middleware
+of the process sees the same ones, and a spent fault is gone for all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sandbox.state import Doc, DocStore
+
+FAULTS = "_faults"
+FAULTS_PATH = "/_sandbox/salesforce/faults"
+QUERY_TIMEOUT_MESSAGE = "Your query request was running for too long."
+DEFAULT_BULK_FAILURE = f"Failed to process query: QUERY_TIMEOUT: {QUERY_TIMEOUT_MESSAGE}"
+#: Each kind with its optional settings and their types.
+KINDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "query_timeout": {"object": str, "min_span_days": (int, float)},
+    "bulk_job_failure": {"object": str, "message": str},
+    "bulk_job_delay": {"object": str, "seconds": (int, float)},
+    "server_error": {"status": int},
+    "unable_to_lock_row": {"object": str},
+}
+_WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+#: One lock for every fault book of the process: taking a fault is read-modify-write.
+_LOCK = threading.Lock()
+
+
+class FaultError(ValueError):
+    """A fault the admin endpoint cannot arm; the message says why."""
+
+
+class FaultBook:
+    """The armed faults of one org."""
+
+    def __init__(self, store: DocStore) -> None:
+        self._store = store
+
+    def arm(self, body: Any) -> Doc:
+        """Store a fault described by a POSTed body (FaultError when it is not one)."""
+        if not isinstance(body, dict) or body.get("kind") not in KINDS:
+            raise FaultError(f"'kind' must be one of: {', '.join(KINDS)}")
+        settings = KINDS[body["kind"]]
+        unknown = sorted(set(body) - {"kind", "times", *settings})
+        if unknown:
+            raise FaultError(f"unknown settings for {body['kind']}: {', '.join(unknown)}")
+        for name, expected in settings.items():
+            if name in body and not _is_a(body[name], expected):
+                raise FaultError(f"'{name}' has the wrong type")
+        times = body.get("times", 1)
+        if not _is_a(times, int) or times < 1:
+            raise FaultError("'times' must be a positive integer")
+        if body.get("status", 503) not in (500, 503):
+            raise FaultError("'status' must be 500 or 503")
+        if body["kind"] == "bulk_job_delay" and "seconds" not in body:
+            raise FaultError("bulk_job_delay needs 'seconds'")
+        fault = {**body, "id": secrets.token_hex(6), "times": times}
+        self._store.put(FAULTS, fault["id"], fault)
+        return fault
+
+    def armed(self) -> list[Doc]:
+        return self._store.all(FAULTS)
+
+    def clear(self) -> None:
+        with _LOCK:
+            for fault in self._store.all(FAULTS):
+                self._store.delete(FAULTS, fault["id"])
+
+    def take(self, kind: str, matches: Callable[[Doc], bool] = lambda fault: True) -> Doc | None:
+        """Spend one hit of the oldest armed fault of `kind` that `matches`, if any."""
+        with _LOCK:
+            for fault in self._store.all(FAULTS):
+                if fault["kind"] != kind or not matches(fault):
+                    continue
+                if fault["times"] > 1:
+                    self._store.put(FAULTS, fault["id"], {**fault, "times": fault["times"] - 1})
+                else:
+                    self._store.delete(FAULTS, fault["id"])
+                return fault
+        return None
+
+    def take_for_object(self, kind: str, sobject: str) -> Doc | None:
+        """`take` for faults aimed at `sobject` (or at every object)."""
+        return self.take(kind, lambda fault: for_object(fault, sobject))
+
+
+def for_object(fault: Doc, sobject: str) -> bool:
+    """True when the fault names no object or names this one (any case)."""
+    aimed = fault.get("object")
+    return aimed is None or str(aimed).lower() == sobject.lower()
+
+
+def _is_a(value: Any, expected: type | tuple[type, ...]) -> bool:
+    return isinstance(value, expected) and not isinstance(value, bool)
+
+
+def fault_routes(store: DocStore) -> list[Route]:
+    """The admin endpoints (see the module docstring)."""
+    book = FaultBook(store)
+
+    async def faults(request: Request) -> Response:
+        if request.method == "GET":
+            return JSONResponse({"faults": book.armed()})
+        if request.method == "DELETE":
+            book.clear()
+            return Response(status_code=204)
+        try:
+            fault = book.arm(json.loads(await request.body()))
+        except (json.JSONDecodeError, UnicodeDecodeError, FaultError) as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse(fault, status_code=201)
+
+    return [Route(FAULTS_PATH, faults, methods=["GET", "POST", "DELETE"])]
+
+
+def server_error_body(status: int) -> list[dict[str, str]]:
+    if status == 503:
+        return [{"errorCode": "SERVER_UNAVAILABLE", "message": "Server too busy"}]
+    error_id = f"{secrets.randbelow(10**10)}-{secrets.randbelow(10**6)}"
+    return [
+        {
+            "errorCode": "UNKNOWN_EXCEPTION",
+            "message": "An unexpected error occurred. Please include this ErrorId if you "
+            f"contact support: {error_id} (-{secrets.randbelow(10**10)})",
+        }
+    ]
+
+
+def _write_target(method: str, path: str) -> str | None:
+    """For a write on sobjects or composite: the object named after `sobjects/` ("" when
+    none), else None."""
+    if method not in _WRITE_METHODS:
+        return None
+    segments = path.strip("/").split("/")
+    if "sobjects" in segments:
+        position = segments.index("sobjects") + 1
+        return segments[position] if position < len(segments) else ""
+    return "" if "composite" in segments else None
+
+
+class FaultInjection:
+    """ASGI middleware answering armed server_error and unable_to_lock_row faults
+    before the request reaches the API."""
+
+    def __init__(self, app: ASGIApp, store: DocStore) -> None:
+        self._app = app
+        self._book = FaultBook(store)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/services/data/"):
+            response = self._fault_response(scope["method"], scope["path"])
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
+
+    def _fault_response(self, method: str, path: str) -> Response | None:
+        fault = self._book.take("server_error")
+        if fault is not None:
+            status = int(fault.get("status", 503))
+            return JSONResponse(server_error_body(status), status_code=status)
+        target = _write_target(method, path)
+        if target is None:
+            return None
+        if self._book.take_for_object("unable_to_lock_row", target) is None:
+            return None
+        message = "unable to obtain exclusive access to this record or 1 records"
+        return JSONResponse(
+            [{"message": message, "errorCode": "UNABLE_TO_LOCK_ROW", "fields": []}],
+            status_code=400,
+        )
