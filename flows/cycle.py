@@ -10,9 +10,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from config.loader import load_settings
 from connectors.errors import redact
-from connectors.salesforce import objects_for
 from flows.pull_m365 import pull_mailbox
-from flows.pull_salesforce import pull_salesforce_object
+from flows.pull_salesforce import pull_salesforce
 from flows.push import push_todo, todo_operations
 from flows.reconcile import Analysis, reconcile
 from flows.report import publish_report, send_digest
@@ -45,11 +44,7 @@ def kam_cycle(config_file: str | None = None, dry_run: bool = False) -> dict[str
 
 def _cycle(runtime: Runtime, dry_run: bool) -> CycleSummary:
     settings, today = runtime.settings, date.today()
-    objects = []
-    for spec in objects_for(settings):
-        objects.append(pull_salesforce_object(runtime, spec))
-        if objects[-1].mode == "budget":
-            break  # the rest resumes next run; reconcile works on what is mirrored
+    objects = pull_salesforce(runtime)
     mailboxes = [pull_mailbox(runtime, box) for box in settings.m365.mailboxes]
     analysis: Analysis = reconcile(runtime, today, runtime.salesforce.instance_url)
     pushes = []

@@ -20,9 +20,17 @@ class SandboxProcess:
     """`kamsync sandbox up` in the background; `info` is its JSON handoff line."""
 
     def __init__(
-        self, state_dir: Path, preset: str, reset: bool, salesforce_port: int, graph_port: int
+        self,
+        state_dir: Path,
+        preset: str,
+        reset: bool,
+        salesforce_port: int,
+        graph_port: int,
+        *,
+        startup_seconds: float = STARTUP_SECONDS,
     ) -> None:
         self.state_dir = state_dir
+        self.startup_seconds = startup_seconds
         self.command = [
             sys.executable, "-m", "flows.cli", "sandbox", "up", "--preset", preset,
             "--state-dir", str(state_dir), "--salesforce-port", str(salesforce_port),
@@ -65,11 +73,11 @@ class SandboxProcess:
         assert process.stdout is not None
         with selectors.DefaultSelector() as selector:
             selector.register(process.stdout, selectors.EVENT_READ)
-            if not selector.select(timeout=STARTUP_SECONDS):
+            if not selector.select(timeout=self.startup_seconds):
                 return ""
         return process.stdout.readline().strip()
 
     def _failure_reason(self) -> str:
         lines = (self.state_dir / "sandbox.log").read_text().strip().splitlines()
-        reason = lines[-1] if lines else f"no answer within {STARTUP_SECONDS:.0f} s"
+        reason = lines[-1] if lines else f"no answer within {self.startup_seconds:.0f} s"
         return f"the sandbox did not start: {reason.removeprefix('kamsync: sandbox not started: ')}"

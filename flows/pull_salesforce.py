@@ -1,28 +1,25 @@
-"""Pull from Salesforce: mirror each object's changes, then prove the mirror against the org."""
+"""Pull from Salesforce: describe every object at once, mirror each object's changes,
+then prove the whole mirror against the org's counts (and ids, when they disagree)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.errors import BudgetExhausted, ConnectorConfigError
-from connectors.salesforce import (
-    ObjectSpec,
-    PullPlan,
-    compare_ids,
-    formula_values,
-    org_count,
-    plan_pull,
-    pull_object,
-    records_by_id,
-)
+from connectors.salesforce import ObjectSpec, PullPlan, objects_for, plan_pull, pull_object
+from connectors.salesforce.composite import count_all, describe_all
+from connectors.salesforce.pull import window_start
+from connectors.salesforce.soql import count_query
 from connectors.store import Store
+from flows.mirror_checks import repair_object
 from flows.progress import step
 from flows.runtime import Runtime
+from flows.taskrun import run
 
 
 @dataclass(frozen=True)
@@ -37,20 +34,59 @@ class ObjectPull:
     mirrored: int = 0
     #: live records the org counts (None: not checked this run)
     in_org: int | None = None
-    #: records re-pulled or marked deleted because the mirror disagreed with the org
+    #: records re-pulled, marked deleted or refreshed because the mirror disagreed with the org
     repaired: int = 0
     via: str = "rest"
     api_calls: int = 0
     note: str = ""
 
 
+@dataclass(frozen=True)
+class PullSetup:
+    """What a run knows before pulling: which windows are big enough to count first."""
+
+    estimates: dict[str, int] = field(default_factory=dict)
+
+
+@task(name="describe-salesforce", cache_policy=NO_CACHE)
+def prepare_salesforce(runtime: Runtime, specs: list[ObjectSpec]) -> PullSetup:
+    """Describe every object in one Composite call; count the windows that may need Bulk."""
+    try:
+        return _prepare(runtime, specs)
+    except BudgetExhausted as exc:
+        step("pull", f"stopped before pulling: {exc}")
+        return PullSetup()
+
+
+def _prepare(runtime: Runtime, specs: list[ObjectSpec]) -> PullSetup:
+    client, store, settings = runtime.salesforce, runtime.store, runtime.settings.salesforce
+    describe_all(client, [spec.name for spec in specs])
+    threshold = settings.bulk_threshold
+    queries = {}
+    for spec in specs:
+        since = store.watermark(f"salesforce:{spec.name}")
+        big_enough = since is None or store.count("salesforce", spec.name) >= threshold
+        if threshold > 0 and big_enough:
+            try:
+                plan = _plan(runtime, spec)
+            except ConnectorConfigError:
+                continue  # reported by the object's pull
+            start = _window_start(runtime, since)
+            queries[spec.name] = count_query(plan, start)
+    estimates = count_all(client, queries) if queries else {}
+    step("pull", f"described {len(specs)} objects, {len(estimates)} windows counted")
+    return PullSetup(estimates)
+
+
 @task(name="pull-salesforce-object", task_run_name="pull {spec.name}", cache_policy=NO_CACHE)
-def pull_salesforce_object(runtime: Runtime, spec: ObjectSpec) -> ObjectPull:
-    """Mirror one object's records changed since its watermark, then check the mirror."""
+def pull_salesforce_object(
+    runtime: Runtime, spec: ObjectSpec, setup: PullSetup | None = None
+) -> ObjectPull:
+    """Mirror one object's records changed since its watermark (all of them the first time)."""
     client = runtime.salesforce
     calls_before = client.calls
     try:
-        result = _pull_and_verify(runtime, spec)
+        result = _pull(runtime, spec, (setup or PullSetup()).estimates.get(spec.name))
     except BudgetExhausted as exc:
         step("pull", f"{spec.name}: stopped, {exc}")
         return ObjectPull(spec.name, "budget", api_calls=client.calls - calls_before, note=str(exc))
@@ -62,11 +98,68 @@ def pull_salesforce_object(runtime: Runtime, spec: ObjectSpec) -> ObjectPull:
     return replace(result, api_calls=client.calls - calls_before)
 
 
-def _pull_and_verify(runtime: Runtime, spec: ObjectSpec) -> ObjectPull:
+@task(name="verify-salesforce-mirror", cache_policy=NO_CACHE)
+def verify_salesforce(runtime: Runtime, pulls: list[ObjectPull]) -> list[ObjectPull]:
+    """Compare every pulled object with the org's COUNT() (five per call), repair what differs."""
+    client = runtime.salesforce
+    calls_before = client.calls
+    pulled = {pull.object_name: pull for pull in pulls if pull.mode in ("full", "incremental")}
+    specs = {spec.name: spec for spec in objects_for(runtime.settings)}
+    try:
+        plans = {name: _plan(runtime, specs[name]) for name in pulled}
+        counts = count_all(client, {name: count_query(plan, None) for name, plan in plans.items()})
+        checked = {
+            name: repair_object(
+                runtime, plans[name], counts[name], just_read_all=pull.mode == "full"
+            )
+            for name, pull in pulled.items()
+        }
+    except BudgetExhausted as exc:
+        step("pull", f"mirror check stopped: {exc}")
+        return pulls
+    results = []
+    for pull in pulls:
+        if pull.object_name not in checked:
+            results.append(pull)
+            continue
+        repaired = checked[pull.object_name]
+        mirrored = runtime.store.count("salesforce", pull.object_name)
+        results.append(
+            replace(pull, in_org=counts[pull.object_name], repaired=repaired, mirrored=mirrored)
+        )
+        if repaired:
+            step("pull", f"{pull.object_name}: {repaired} records repaired against the org")
+    step("pull", f"mirror checked against the org ({client.calls - calls_before} calls)")
+    return results
+
+
+def pull_salesforce(runtime: Runtime) -> list[ObjectPull]:
+    """Describe, pull every object, check the mirror: the cycle's Salesforce side.
+
+    When the API budget runs out, the objects not reached resume next run.
+    """
+    specs = list(objects_for(runtime.settings))
+    setup = run(prepare_salesforce, runtime, specs)
+    pulls: list[ObjectPull] = []
+    for spec in specs:
+        pulls.append(run(pull_salesforce_object, runtime, spec, setup))
+        if pulls[-1].mode == "budget":
+            return pulls
+    return run(verify_salesforce, runtime, pulls)
+
+
+def _plan(runtime: Runtime, spec: ObjectSpec) -> PullPlan:
+    description = runtime.salesforce.describe(spec.name)
+    return plan_pull(description, spec.fields, extra_fields=spec.extra_fields, cursor=spec.cursor)
+
+
+def _window_start(runtime: Runtime, since: str | None) -> datetime | None:
+    return window_start(since, timedelta(seconds=runtime.settings.salesforce.overlap_seconds))
+
+
+def _pull(runtime: Runtime, spec: ObjectSpec, estimate: int | None) -> ObjectPull:
     settings, store, client = runtime.settings.salesforce, runtime.store, runtime.salesforce
-    plan = plan_pull(
-        client.describe(spec.name), spec.fields, extra_fields=spec.extra_fields, cursor=spec.cursor
-    )
+    plan = _plan(runtime, spec)
     stream = f"salesforce:{spec.name}"
     since = store.watermark(stream)
     pulled = deleted = 0
@@ -76,21 +169,17 @@ def _pull_and_verify(runtime: Runtime, spec: ObjectSpec) -> ObjectPull:
         overlap=timedelta(seconds=settings.overlap_seconds),
         bulk_threshold=settings.bulk_threshold,
         mirrored=store.count("salesforce", spec.name) if since else None,
+        estimate=estimate,
         on_fallback=lambda reason: step("pull", f"{spec.name}: bulk job failed ({reason}); REST"),
     )  # fmt: skip
     for batch in batches:
         deleted += _mirror_batch(store, spec.name, batch.records, (stream, batch.watermark))
         pulled += len(batch.records)
         via = batch.via
-    in_org, repaired = _verify(runtime, plan, just_read_all=since is None)
     mirrored = store.count("salesforce", spec.name)
     mode = "full" if since is None else "incremental"
-    step(
-        "pull",
-        f"{spec.name}: {pulled} read ({mode}, {via}), {mirrored} mirrored"
-        + (f", {repaired} repaired after comparing with the org" if repaired else ""),
-    )
-    return ObjectPull(spec.name, mode, pulled, deleted, mirrored, in_org, repaired, via)
+    step("pull", f"{spec.name}: {pulled} read ({mode}, {via}), {mirrored} mirrored")
+    return ObjectPull(spec.name, mode, pulled, deleted, mirrored, via=via)
 
 
 def _mirror_batch(
@@ -103,52 +192,3 @@ def _mirror_batch(
     store.upsert_records("salesforce", name, records)
     watermark = (mark[0], mark[1]) if mark[1] else None
     return store.mark_deleted("salesforce", name, dead, watermark=watermark)
-
-
-def _verify(runtime: Runtime, plan: PullPlan, *, just_read_all: bool) -> tuple[int, int]:
-    """Compare the org's count with the mirror; on a mismatch (or when due) compare ids.
-
-    A full pull that ends with matching counts counts as this period's check.
-    """
-    store, client = runtime.store, runtime.salesforce
-    in_org = org_count(client, plan)
-    stream = f"salesforce:{plan.name}:ids-checked"
-    last_check = store.watermark(stream)
-    due = last_check is None or date.fromisoformat(last_check) <= date.today() - timedelta(
-        days=runtime.settings.salesforce.id_reconciliation_days
-    )
-    if in_org == store.count("salesforce", plan.name) and (just_read_all or not due):
-        if just_read_all:
-            store.mark_deleted("salesforce", plan.name, [], watermark=(stream, _today()))
-        return in_org, 0
-    mirrored = store.read_table("salesforce", plan.name)
-    difference = compare_ids(client, plan, mirrored["Id"].tolist() if len(mirrored) else [])
-    for frame in records_by_id(client, plan, difference.missing):
-        store.upsert_records("salesforce", plan.name, frame)
-    refreshed = _refresh_formulas(runtime, plan, mirrored) if due and plan.formulas else 0
-    store.mark_deleted("salesforce", plan.name, difference.gone, watermark=(stream, _today()))
-    return in_org, len(difference.missing) + len(difference.gone) + refreshed
-
-
-def _today() -> str:
-    return date.today().isoformat()
-
-
-def _refresh_formulas(runtime: Runtime, plan: PullPlan, mirrored: pd.DataFrame) -> int:
-    """Write formula values that moved since the records were last pulled."""
-    current = formula_values(runtime.salesforce, plan)
-    if mirrored.empty or current.empty:
-        return 0
-    merged = mirrored.merge(current, on="Id", how="inner", suffixes=("", "__org"))
-    moved = pd.Series(False, index=merged.index)
-    for name in plan.formulas:
-        mirror_value, org_value = merged[name].astype(object), merged[f"{name}__org"].astype(object)
-        both_empty = mirror_value.isna() & org_value.isna()
-        moved |= ~(both_empty | mirror_value.eq(org_value))
-    changed = merged.loc[moved]
-    if changed.empty:
-        return 0
-    for name in plan.formulas:
-        changed = changed.assign(**{name: changed[f"{name}__org"]})
-    runtime.store.upsert_records("salesforce", plan.name, changed[list(mirrored.columns)])
-    return len(changed)

@@ -57,6 +57,7 @@ class SalesforceClient:
         self._session = fetch_token(settings, self._http)
         self._sf = self._build()
         self._descriptions: dict[str, ObjectDescription] = {}
+        self._missing: dict[str, str] = {}
         self.budget = ApiBudget(settings.api_budget_share, spent_today)
         #: API calls this client made (each REST request counts one).
         self.calls = 0
@@ -90,8 +91,20 @@ class SalesforceClient:
         """`totalSize` of a `SELECT COUNT() ...` query."""
         return int(self.call(lambda sf: sf.query(soql, timeout=self._timeout))["totalSize"])
 
+    def remember_description(self, description: ObjectDescription) -> None:
+        """Cache a describe fetched elsewhere (several at once through Composite)."""
+        self._descriptions[description.name] = description
+
+    def remember_missing(self, sobject: str, reason: str) -> None:
+        """Cache that an object cannot be described (absent, or not readable)."""
+        self._missing[sobject] = reason
+
     def describe(self, sobject: str) -> ObjectDescription:
         """The object's describe, fetched once per client (per run)."""
+        if sobject in self._missing:
+            raise ConnectorConfigError(
+                f"Salesforce {sobject} cannot be described: {self._missing[sobject]}"
+            )
         if sobject not in self._descriptions:
             path = f"sobjects/{sobject}/describe"
             payload = self.call(lambda sf: sf.restful(path, timeout=self._timeout))
@@ -99,6 +112,10 @@ class SalesforceClient:
                 raise FatalError(f"Salesforce describe of {sobject} returned no object")
             self._descriptions[sobject] = ObjectDescription.from_describe(payload)
         return self._descriptions[sobject]
+
+    @property
+    def api_version(self) -> str:
+        return self._settings.api_version
 
     @property
     def sf(self) -> Salesforce:

@@ -54,6 +54,7 @@ def pull_object(
     overlap: timedelta = DEFAULT_OVERLAP,
     bulk_threshold: int = 0,
     mirrored: int | None = None,
+    estimate: int | None = None,
     on_fallback: Any = None,
 ) -> Iterator[Batch]:
     """Yield the object's records changed since `since` (all of them when None).
@@ -61,11 +62,14 @@ def pull_object(
     With `bulk_threshold` > 0, a window holding at least that many records is
     pulled with Bulk API 2.0; `on_fallback(reason)` hears when REST takes over.
     An incremental window of an object whose mirror (`mirrored` records) is
-    below the threshold goes to REST without counting it first.
+    below the threshold goes to REST without counting it first; `estimate` is
+    the window's count when the caller already has it.
     """
     start = window_start(since, overlap)
     worth_counting = bulk_threshold > 0 and (since is None or (mirrored or 0) >= bulk_threshold)
-    if worth_counting and client.count(count_query(plan, start)) >= bulk_threshold:
+    if worth_counting and estimate is None:
+        estimate = client.count(count_query(plan, start))
+    if worth_counting and (estimate or 0) >= bulk_threshold:
         try:
             yield from bulk_pull(client, plan, start)
             return

@@ -12,7 +12,12 @@ import requests
 
 from config.settings import Settings, StoreSettings
 from connectors.salesforce import objects_for, plan_pull, pull_object
-from flows.pull_salesforce import pull_salesforce_object
+from flows.pull_salesforce import (
+    ObjectPull,
+    pull_salesforce,
+    pull_salesforce_object,
+    verify_salesforce,
+)
 from flows.runtime import Runtime
 
 pytestmark = pytest.mark.integration
@@ -33,6 +38,12 @@ def _runtime(settings: Settings, tmp_path: Path, **salesforce: Any) -> Runtime:
     return Runtime(settings.model_copy(update={"store": store, "salesforce": tuned}))
 
 
+def _pull(runtime: Runtime, name: str) -> ObjectPull:
+    """One object's pull and its check against the org, as a cycle runs them."""
+    pulled = pull_salesforce_object.fn(runtime, _spec(runtime, name))
+    return verify_salesforce.fn(runtime, [pulled])[0]
+
+
 def _spec(runtime: Runtime, name: str) -> Any:
     return next(spec for spec in objects_for(runtime.settings) if spec.name == name)
 
@@ -46,7 +57,7 @@ def test_query_timeouts_split_the_window_until_it_passes(
 ) -> None:
     runtime = _runtime(sandbox_settings, tmp_path)
     _fault(control, kind="query_timeout", object="Task", times=50, min_span_days=20)
-    result = pull_salesforce_object.fn(runtime, _spec(runtime, "Task"))
+    result = _pull(runtime, "Task")
     assert result.mode == "full"
     assert result.mirrored == result.in_org > 0
     assert result.repaired == 0
@@ -57,8 +68,8 @@ def test_bulk_pull_mirrors_the_same_records_as_rest(
 ) -> None:
     by_rest = _runtime(sandbox_settings, tmp_path / "rest")
     by_bulk = _runtime(sandbox_settings, tmp_path / "bulk", bulk_threshold=1)
-    rest = pull_salesforce_object.fn(by_rest, _spec(by_rest, "Contact"))
-    bulk = pull_salesforce_object.fn(by_bulk, _spec(by_bulk, "Contact"))
+    rest = _pull(by_rest, "Contact")
+    bulk = _pull(by_bulk, "Contact")
     assert (rest.via, bulk.via) == ("rest", "bulk")
     assert bulk.mirrored == bulk.in_org == rest.mirrored
     assert _records(by_bulk) == _records(by_rest)
@@ -78,7 +89,7 @@ def test_a_failed_bulk_job_falls_back_to_rest(
 ) -> None:
     runtime = _runtime(sandbox_settings, tmp_path, bulk_threshold=1)
     _fault(control, kind="bulk_job_failure", object="Contact", times=1)
-    result = pull_salesforce_object.fn(runtime, _spec(runtime, "Contact"))
+    result = _pull(runtime, "Contact")
     assert result.via == "rest"
     assert result.mirrored == result.in_org
 
@@ -104,13 +115,12 @@ def test_the_daily_budget_stops_the_pull_and_the_next_run_completes_it(
 ) -> None:
     requests.put(f"{control}/limits", json={"daily_api_limit": 200, "used": 0}, timeout=10)
     runtime = _runtime(sandbox_settings, tmp_path, api_budget_share=0.05)  # 10 calls a day
-    specs = objects_for(runtime.settings)
-    first = [pull_salesforce_object.fn(runtime, spec) for spec in specs]
+    first = pull_salesforce(runtime)
     assert "budget" in {pull.mode for pull in first}
-    assert sum(pull.api_calls for pull in first) <= 10
+    assert runtime.salesforce.calls <= 10
     requests.put(f"{control}/limits", json={"daily_api_limit": 100_000, "used": 0}, timeout=10)
     rerun = _runtime(sandbox_settings, tmp_path)
-    second = [pull_salesforce_object.fn(rerun, spec) for spec in specs]
+    second = pull_salesforce(rerun)
     assert all(pull.mode in ("full", "incremental") for pull in second)
     assert all(pull.mirrored == pull.in_org for pull in second)
 
@@ -120,6 +130,6 @@ def test_request_limit_exceeded_is_a_clean_stop(
 ) -> None:
     requests.put(f"{control}/limits", json={"daily_api_limit": 1000, "used": 998}, timeout=10)
     runtime = _runtime(sandbox_settings, tmp_path, api_budget_share=1.0)
-    result = pull_salesforce_object.fn(runtime, _spec(runtime, "Account"))
+    result = _pull(runtime, "Account")
     assert result.mode == "budget"
     assert "resumes next run" in result.note

@@ -9,7 +9,7 @@ from simple_salesforce import Salesforce
 
 from config.settings import Settings, StoreSettings
 from connectors.salesforce import ObjectSpec, objects_for
-from flows.pull_salesforce import pull_salesforce_object
+from flows.pull_salesforce import ObjectPull, pull_salesforce_object, verify_salesforce
 from flows.runtime import Runtime
 
 pytestmark = pytest.mark.integration
@@ -19,6 +19,12 @@ pytestmark = pytest.mark.integration
 def runtime(sandbox_settings: Settings, tmp_path: Path) -> Runtime:
     store = StoreSettings(url=f"sqlite:///{tmp_path / 'kamsync.db'}")
     return Runtime(sandbox_settings.model_copy(update={"store": store}))
+
+
+def _pull(runtime: Runtime, name: str) -> ObjectPull:
+    """One object's pull and its check against the org, as a cycle runs them."""
+    pulled = pull_salesforce_object.fn(runtime, _spec(runtime, name))
+    return verify_salesforce.fn(runtime, [pulled])[0]
 
 
 def _spec(runtime: Runtime, name: str) -> ObjectSpec:
@@ -39,21 +45,21 @@ def _live_ids(runtime: Runtime, name: str) -> set[str]:
 
 
 def test_first_pull_is_full_and_complete_then_only_changes_are_read(runtime: Runtime) -> None:
-    first = pull_salesforce_object.fn(runtime, _spec(runtime, "Contact"))
+    first = _pull(runtime, "Contact")
     assert first.mode == "full"
     assert first.mirrored == first.in_org == first.pulled
     _org(runtime).Contact.create({"LastName": "Newcomer", "Email": "new@client.example"})
-    second = pull_salesforce_object.fn(runtime, _spec(runtime, "Contact"))
+    second = _pull(runtime, "Contact")
     assert second.mode == "incremental"
     assert 1 <= second.pulled < first.pulled
     assert second.mirrored == second.in_org == first.mirrored + 1
 
 
 def test_a_record_deleted_in_the_org_leaves_the_mirror(runtime: Runtime) -> None:
-    pull_salesforce_object.fn(runtime, _spec(runtime, "Case"))
+    _pull(runtime, "Case")
     victim = sorted(_live_ids(runtime, "Case"))[0]
     _org(runtime).Case.delete(victim)
-    result = pull_salesforce_object.fn(runtime, _spec(runtime, "Case"))
+    result = _pull(runtime, "Case")
     assert result.deleted == 1
     assert victim not in _live_ids(runtime, "Case")
     assert result.mirrored == result.in_org
@@ -72,10 +78,10 @@ def _make_check_due(runtime: Runtime, name: str) -> None:
 
 
 def test_a_record_the_pulls_missed_is_found_by_the_count_check(runtime: Runtime) -> None:
-    pull_salesforce_object.fn(runtime, _spec(runtime, "Contract"))
+    _pull(runtime, "Contract")
     missed = _oldest(runtime, "Contract")
     runtime.store.mark_deleted("salesforce", "Contract", [missed])
-    result = pull_salesforce_object.fn(runtime, _spec(runtime, "Contract"))
+    result = _pull(runtime, "Contract")
     assert result.repaired == 1
     assert missed in _live_ids(runtime, "Contract")
     assert result.mirrored == result.in_org
@@ -83,14 +89,14 @@ def test_a_record_the_pulls_missed_is_found_by_the_count_check(runtime: Runtime)
 
 def test_drift_the_counts_hide_is_found_by_the_periodic_id_check(runtime: Runtime) -> None:
     """One record missed and one deleted longer ago than getDeleted reaches: counts agree."""
-    pull_salesforce_object.fn(runtime, _spec(runtime, "Contract"))
+    _pull(runtime, "Contract")
     store = runtime.store
     missed = _oldest(runtime, "Contract")
     store.mark_deleted("salesforce", "Contract", [missed])
     ghost = store.read_table("salesforce", "Contract").iloc[[0]].assign(Id="800Kz0000GHOST0001AAA")
     store.upsert_records("salesforce", "Contract", ghost)
     _make_check_due(runtime, "Contract")
-    result = pull_salesforce_object.fn(runtime, _spec(runtime, "Contract"))
+    result = _pull(runtime, "Contract")
     assert result.repaired == 2
     assert missed in _live_ids(runtime, "Contract")
     assert "800Kz0000GHOST0001AAA" not in _live_ids(runtime, "Contract")
@@ -98,12 +104,12 @@ def test_drift_the_counts_hide_is_found_by_the_periodic_id_check(runtime: Runtim
 
 
 def test_a_formula_change_reaches_the_mirror_at_the_periodic_check(runtime: Runtime) -> None:
-    pull_salesforce_object.fn(runtime, _spec(runtime, "Opportunity"))
+    _pull(runtime, "Opportunity")
     opportunities = runtime.store.read_table("salesforce", "Opportunity")
     target = opportunities[opportunities["Account_Segment__c"] != "Strategic"].iloc[0]
     _org(runtime).Account.update(target["AccountId"], {"Key_Account__c": True})
     # The Opportunity's SystemModstamp did not move: an incremental read cannot see it ...
-    pull_salesforce_object.fn(runtime, _spec(runtime, "Opportunity"))
+    _pull(runtime, "Opportunity")
     # ... the periodic check (made due here) re-reads formula fields.
     runtime.store.mark_deleted(
         "salesforce",
@@ -111,7 +117,7 @@ def test_a_formula_change_reaches_the_mirror_at_the_periodic_check(runtime: Runt
         [],
         watermark=("salesforce:Opportunity:ids-checked", "2000-01-01"),
     )
-    result = pull_salesforce_object.fn(runtime, _spec(runtime, "Opportunity"))
+    result = _pull(runtime, "Opportunity")
     assert result.repaired >= 1
     mirrored = runtime.store.read_table("salesforce", "Opportunity").set_index("Id")
     assert mirrored.loc[target["Id"], "Account_Segment__c"] == "Strategic"
