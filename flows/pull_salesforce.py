@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 from prefect import task
@@ -12,9 +13,9 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.errors import BudgetExhausted, ConnectorConfigError
 from connectors.salesforce import ObjectSpec, PullPlan, objects_for, plan_pull, pull_object
-from connectors.salesforce.composite import count_all, describe_all
+from connectors.salesforce.composite import Query, count_all, describe_all, query_all_at_once
 from connectors.salesforce.pull import window_start
-from connectors.salesforce.soql import count_query
+from connectors.salesforce.soql import count_query, field_chunks, select_query
 from connectors.store import Store
 from flows.mirror_checks import repair_object
 from flows.progress import step
@@ -43,9 +44,14 @@ class ObjectPull:
 
 @dataclass(frozen=True)
 class PullSetup:
-    """What a run knows before pulling: which windows are big enough to count first."""
+    """What a run fetched for all objects at once, before pulling them one by one."""
 
+    #: records in windows that may need Bulk (full pulls, big objects)
     estimates: dict[str, int] = field(default_factory=dict)
+    #: first REST pages of small incremental windows, fetched five per Composite call
+    first_pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the org's live records, counted in the same Composite call as the first page
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @task(name="describe-salesforce", cache_policy=NO_CACHE)
@@ -62,20 +68,33 @@ def _prepare(runtime: Runtime, specs: list[ObjectSpec]) -> PullSetup:
     client, store, settings = runtime.salesforce, runtime.store, runtime.settings.salesforce
     describe_all(client, [spec.name for spec in specs])
     threshold = settings.bulk_threshold
-    queries = {}
+    queries: dict[str, Query] = {}
     for spec in specs:
+        try:
+            plan = _plan(runtime, spec)
+        except ConnectorConfigError:
+            continue  # reported by the object's pull
         since = store.watermark(f"salesforce:{spec.name}")
-        big_enough = since is None or store.count("salesforce", spec.name) >= threshold
-        if threshold > 0 and big_enough:
-            try:
-                plan = _plan(runtime, spec)
-            except ConnectorConfigError:
-                continue  # reported by the object's pull
-            start = _window_start(runtime, since)
-            queries[spec.name] = count_query(plan, start)
-    estimates = count_all(client, queries) if queries else {}
-    step("pull", f"described {len(specs)} objects, {len(estimates)} windows counted")
-    return PullSetup(estimates)
+        start = _window_start(runtime, since)
+        if threshold > 0 and (since is None or store.count("salesforce", spec.name) >= threshold):
+            queries[f"estimate:{spec.name}"] = Query(count_query(plan, start))
+        elif len(field_chunks(plan, start, None)) == 1:
+            fields = field_chunks(plan, start, None)[0]
+            page = Query(select_query(plan, fields, start, None), plan.has_is_deleted)
+            queries[f"page:{spec.name}"] = page
+            queries[f"count:{spec.name}"] = Query(count_query(plan, None))
+    answers = query_all_at_once(client, queries) if queries else {}
+    setup = PullSetup()
+    for key, answer in answers.items():
+        kind, name = key.split(":", 1)
+        if isinstance(answer, str):
+            continue  # the object's own pull asks again (and splits a window that timed out)
+        if kind == "page":
+            setup.first_pages[name] = answer
+        else:
+            (setup.estimates if kind == "estimate" else setup.counts)[name] = answer["totalSize"]
+    step("pull", f"described {len(specs)} objects; {len(answers)} windows read or counted")
+    return setup
 
 
 @task(name="pull-salesforce-object", task_run_name="pull {spec.name}", cache_policy=NO_CACHE)
@@ -86,7 +105,7 @@ def pull_salesforce_object(
     client = runtime.salesforce
     calls_before = client.calls
     try:
-        result = _pull(runtime, spec, (setup or PullSetup()).estimates.get(spec.name))
+        result = _pull(runtime, spec, setup or PullSetup())
     except BudgetExhausted as exc:
         step("pull", f"{spec.name}: stopped, {exc}")
         return ObjectPull(spec.name, "budget", api_calls=client.calls - calls_before, note=str(exc))
@@ -107,7 +126,16 @@ def verify_salesforce(runtime: Runtime, pulls: list[ObjectPull]) -> list[ObjectP
     specs = {spec.name: spec for spec in objects_for(runtime.settings)}
     try:
         plans = {name: _plan(runtime, specs[name]) for name in pulled}
-        counts = count_all(client, {name: count_query(plan, None) for name, plan in plans.items()})
+        # Counts taken with the pull stand, unless a full pull ran while the org changed.
+        settled = {
+            name: pull.in_org
+            for name, pull in pulled.items()
+            if pull.in_org is not None and (pull.mode != "full" or pull.in_org == pull.mirrored)
+        }
+        recount = {
+            name: count_query(plan, None) for name, plan in plans.items() if name not in settled
+        }
+        counts = {**settled, **(count_all(client, recount) if recount else {})}
         checked = {
             name: repair_object(
                 runtime, plans[name], counts[name], just_read_all=pull.mode == "full"
@@ -157,7 +185,7 @@ def _window_start(runtime: Runtime, since: str | None) -> datetime | None:
     return window_start(since, timedelta(seconds=runtime.settings.salesforce.overlap_seconds))
 
 
-def _pull(runtime: Runtime, spec: ObjectSpec, estimate: int | None) -> ObjectPull:
+def _pull(runtime: Runtime, spec: ObjectSpec, setup: PullSetup) -> ObjectPull:
     settings, store, client = runtime.settings.salesforce, runtime.store, runtime.salesforce
     plan = _plan(runtime, spec)
     stream = f"salesforce:{spec.name}"
@@ -169,7 +197,8 @@ def _pull(runtime: Runtime, spec: ObjectSpec, estimate: int | None) -> ObjectPul
         overlap=timedelta(seconds=settings.overlap_seconds),
         bulk_threshold=settings.bulk_threshold,
         mirrored=store.count("salesforce", spec.name) if since else None,
-        estimate=estimate,
+        estimate=setup.estimates.get(spec.name),
+        first_page=setup.first_pages.get(spec.name),
         on_fallback=lambda reason: step("pull", f"{spec.name}: bulk job failed ({reason}); REST"),
     )  # fmt: skip
     for batch in batches:
@@ -179,7 +208,10 @@ def _pull(runtime: Runtime, spec: ObjectSpec, estimate: int | None) -> ObjectPul
     mirrored = store.count("salesforce", spec.name)
     mode = "full" if since is None else "incremental"
     step("pull", f"{spec.name}: {pulled} read ({mode}, {via}), {mirrored} mirrored")
-    return ObjectPull(spec.name, mode, pulled, deleted, mirrored, via=via)
+    # A full pull's window is the whole object: its count is the org's, as of the start;
+    # a first page fetched with a count is as of the same instant.
+    counted = setup.estimates.get(spec.name) if since is None else setup.counts.get(spec.name)
+    return ObjectPull(spec.name, mode, pulled, deleted, mirrored, in_org=counted, via=via)
 
 
 def _mirror_batch(

@@ -14,6 +14,7 @@ from connectors.salesforce.integrity import (
 )
 from connectors.salesforce.objects import OBJECTS, ObjectSpec, objects_for
 from connectors.salesforce.pull import Batch, pull_object
+from connectors.salesforce.writes import WriteResult, update_records, upsert_records
 
 __all__ = [
     "OBJECTS",
@@ -26,6 +27,7 @@ __all__ = [
     "QueryTimeout",
     "SalesforceClient",
     "SalesforceSession",
+    "WriteResult",
     "compare_ids",
     "fetch_token",
     "formula_values",
@@ -34,4 +36,6 @@ __all__ = [
     "plan_pull",
     "pull_object",
     "records_by_id",
+    "update_records",
+    "upsert_records",
 ]

@@ -72,10 +72,15 @@ class SalesforceClient:
         usage = self._sf.api_usage.get("api-usage")
         return (usage.used, usage.total) if usage is not None else None
 
-    def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[Record]]:
-        """Yield the records of a SOQL query page by page (`nextRecordsUrl` paging)."""
+    def query_pages(
+        self, soql: str, *, include_deleted: bool = False, first_page: Record | None = None
+    ) -> Iterator[list[Record]]:
+        """Yield the records of a SOQL query page by page (`nextRecordsUrl` paging).
+
+        `first_page` is the query's first answer when it came another way (Composite).
+        """
         headers = {"Sforce-Query-Options": f"batchSize={self._settings.query_batch_size}"}
-        page = self.call(
+        page = first_page or self.call(
             lambda sf: sf.query(
                 soql, include_deleted=include_deleted, timeout=self._timeout, headers=headers
             )

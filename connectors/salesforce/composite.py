@@ -8,6 +8,7 @@ describes in one call and its `COUNT()`s five at a time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -16,7 +17,7 @@ from connectors.salesforce.client import QueryTimeout, SalesforceClient
 from connectors.salesforce.describe import ObjectDescription
 
 MAX_SUBREQUESTS = 25
-MAX_QUERIES = 5
+MAX_QUERIES_OR_COLLECTIONS = 5
 
 
 def composite(client: SalesforceClient, subrequests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -48,27 +49,45 @@ def describe_all(client: SalesforceClient, names: Sequence[str]) -> dict[str, st
     return failures
 
 
-def count_all(client: SalesforceClient, queries: dict[str, str]) -> dict[str, int]:
-    """`totalSize` of each `SELECT COUNT()` query, five per call."""
+@dataclass(frozen=True)
+class Query:
+    soql: str
+    include_deleted: bool = False
+
+
+def query_all_at_once(
+    client: SalesforceClient, queries: dict[str, Query]
+) -> dict[str, dict[str, Any] | str]:
+    """First pages of several queries, five per Composite call; an error text where one failed."""
     keys = list(queries)
-    counts: dict[str, int] = {}
-    root = f"/services/data/v{client.api_version}/query?q="
-    for offset in range(0, len(keys), MAX_QUERIES):
-        chunk = keys[offset : offset + MAX_QUERIES]
+    answers: dict[str, dict[str, Any] | str] = {}
+    root = f"/services/data/v{client.api_version}"
+    for offset in range(0, len(keys), MAX_QUERIES_OR_COLLECTIONS):
+        chunk = keys[offset : offset + MAX_QUERIES_OR_COLLECTIONS]
         subrequests = [
             {
                 "method": "GET",
-                "url": root + quote(queries[key], safe=""),
-                "referenceId": f"count{i}",
+                "url": f"{root}/{'queryAll' if queries[key].include_deleted else 'query'}"
+                f"?q={quote(queries[key].soql, safe='')}",
+                "referenceId": f"query{number}",
             }
-            for i, key in enumerate(chunk)
+            for number, key in enumerate(chunk)
         ]
         for key, response in zip(chunk, composite(client, subrequests), strict=True):
-            if response.get("httpStatusCode") != 200:
-                reason = _reason(response)
-                error = QueryTimeout if "QUERY_TIMEOUT" in reason else ConnectorConfigError
-                raise error(f"Salesforce count for {key} failed: {reason}")
-            counts[key] = int(response["body"]["totalSize"])
+            ok = response.get("httpStatusCode") == 200 and isinstance(response.get("body"), dict)
+            answers[key] = response["body"] if ok else _reason(response)
+    return answers
+
+
+def count_all(client: SalesforceClient, queries: dict[str, str]) -> dict[str, int]:
+    """`totalSize` of each `SELECT COUNT()` query, five per call."""
+    answers = query_all_at_once(client, {key: Query(soql) for key, soql in queries.items()})
+    counts: dict[str, int] = {}
+    for key, answer in answers.items():
+        if isinstance(answer, str):
+            error = QueryTimeout if "QUERY_TIMEOUT" in answer else ConnectorConfigError
+            raise error(f"Salesforce count for {key} failed: {answer}")
+        counts[key] = int(answer["totalSize"])
     return counts
 
 

@@ -55,6 +55,7 @@ def pull_object(
     bulk_threshold: int = 0,
     mirrored: int | None = None,
     estimate: int | None = None,
+    first_page: dict[str, Any] | None = None,
     on_fallback: Any = None,
 ) -> Iterator[Batch]:
     """Yield the object's records changed since `since` (all of them when None).
@@ -63,7 +64,8 @@ def pull_object(
     pulled with Bulk API 2.0; `on_fallback(reason)` hears when REST takes over.
     An incremental window of an object whose mirror (`mirrored` records) is
     below the threshold goes to REST without counting it first; `estimate` is
-    the window's count when the caller already has it.
+    the window's count when the caller already has it, `first_page` the REST
+    query's first answer when the caller fetched it (several at once, Composite).
     """
     start = window_start(since, overlap)
     worth_counting = bulk_threshold > 0 and (since is None or (mirrored or 0) >= bulk_threshold)
@@ -76,17 +78,23 @@ def pull_object(
         except BulkJobFailed as exc:
             if on_fallback is not None:
                 on_fallback(str(exc))
-    yield from rest_pull(client, plan, start, None)
+    yield from rest_pull(client, plan, start, None, first_page=first_page)
 
 
 def rest_pull(
-    client: SalesforceClient, plan: PullPlan, start: datetime | None, end: datetime | None
+    client: SalesforceClient,
+    plan: PullPlan,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    first_page: dict[str, Any] | None = None,
 ) -> Iterator[Batch]:
     """REST query/queryMore over [start, end), halving the window on QUERY_TIMEOUT."""
     chunks = field_chunks(plan, start, end)
     soql = select_query(plan, chunks[0], start, end)
+    pages = client.query_pages(soql, include_deleted=plan.has_is_deleted, first_page=first_page)
     try:
-        for records in client.query_pages(soql, include_deleted=plan.has_is_deleted):
+        for records in pages:
             if records:
                 frame = _complete(client, plan, records, chunks[1:])
                 yield Batch(plan.name, frame, records[-1].get(plan.cursor))
