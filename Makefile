@@ -26,8 +26,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
-# Benchmarks (not tests): PRESET=tiny|demo|large (large seeds ~2M records once,
-# kept in .kamsync/bench-large).
+# Benchmarks (not tests): PRESET=tiny|demo|medium|large. The sandbox state is
+# seeded once and kept in .kamsync/bench-<preset>; medium is about 1M records,
+# large about 5M (it needs more memory than a 24 GiB machine has, see README).
 PRESET ?= demo
 bench: $(STAMP)
 	$(BIN)/python -m bench.salesforce_pull --preset $(PRESET)

@@ -1,6 +1,6 @@
 """Benchmark: a full Salesforce pull of a sandbox preset, then an incremental one.
 
-    python -m bench.salesforce_pull [--preset tiny|demo|large] [--changes 0.01]
+    python -m bench.salesforce_pull [--preset tiny|demo|medium|large] [--changes 0.01]
 
 Starts the sandbox for the preset (its state dir is kept, so `large` is seeded
 once), pulls every object into a fresh store the way the cycle does, changes a
@@ -31,6 +31,7 @@ from config.settings import StoreSettings
 from flows.demo import SandboxProcess
 from flows.pull_salesforce import ObjectPull, pull_salesforce
 from flows.runtime import Runtime
+from sandbox.seed import PRESETS
 
 REST_PAGE = 2_000
 BULK_PAGE = 50_000
@@ -90,7 +91,7 @@ def report(label: str, pulls: list[ObjectPull], seconds: float, calls: int) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="demo", choices=["tiny", "demo", "large"])
+    parser.add_argument("--preset", default="demo", choices=list(PRESETS))
     parser.add_argument("--changes", type=float, default=0.01, help="share of records to change")
     parser.add_argument("--state-dir", type=Path, default=None)
     args = parser.parse_args()

@@ -1,7 +1,7 @@
 """The `kamsync` command line.
 
     kamsync run cycle [--config FILE] [--dry-run]
-    kamsync sandbox up [--preset tiny|demo] [--state-dir DIR] [--reset]
+    kamsync sandbox up [--preset tiny|demo|medium|large] [--state-dir DIR] [--reset]
                        [--salesforce-port N] [--graph-port N]
     kamsync demo
     kamsync config check [--config FILE]
@@ -117,7 +117,9 @@ def config_check(config: ConfigOption = None) -> None:
 
 @sandbox_app.command("up")
 def sandbox_up(
-    preset: Annotated[str, typer.Option(help="Seed size: tiny (tests) or demo.")] = "demo",
+    preset: Annotated[
+        str, typer.Option(help="Seed size: tiny (tests), demo, medium or large (benchmarks).")
+    ] = "demo",
     state_dir: Annotated[Path, typer.Option(help="Where the org, tenant and CA are kept.")] = Path(
         ".kamsync/sandbox"
     ),

@@ -68,8 +68,7 @@ class Seed:
     preset: str
     today: date
     company_name: str
-    #: sObject name -> records (User, Account, Contact, Opportunity, Case,
-    #: Contract, Task, Event).
+    #: sObject name -> records (every object of `sandbox.salesforce.schema.OBJECTS`).
     salesforce: dict[str, list[Record]]
     graph: GraphSeed
     truth: GroundTruth

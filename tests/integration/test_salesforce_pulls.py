@@ -8,7 +8,7 @@ import pytest
 from simple_salesforce import Salesforce
 
 from config.settings import Settings, StoreSettings
-from connectors.salesforce import ObjectSpec, objects_for
+from connectors.salesforce import ObjectSpec, objects_for, plan_pull, pull_object
 from flows.pull_salesforce import ObjectPull, pull_salesforce_object, verify_salesforce
 from flows.runtime import Runtime
 
@@ -121,3 +121,33 @@ def test_a_formula_change_reaches_the_mirror_at_the_periodic_check(runtime: Runt
     assert result.repaired >= 1
     mirrored = runtime.store.read_table("salesforce", "Opportunity").set_index("Id")
     assert mirrored.loc[target["Id"], "Account_Segment__c"] == "Strategic"
+
+
+def test_records_modified_during_a_pull_are_right_after_the_next_run(
+    sandbox_settings: Settings, tmp_path: Path
+) -> None:
+    store = StoreSettings(url=f"sqlite:///{tmp_path / 'kamsync.db'}")
+    small_pages = sandbox_settings.salesforce.model_copy(update={"query_batch_size": 200})
+    runtime = Runtime(
+        sandbox_settings.model_copy(update={"store": store, "salesforce": small_pages})
+    )
+    org = _org(runtime)
+    spec = _spec(runtime, "OpportunityLineItem")
+    plan = plan_pull(runtime.salesforce.describe(spec.name), spec.fields)
+    batches = pull_object(runtime.salesforce, plan, None)
+    first = next(batches)
+    runtime.store.upsert_records("salesforce", spec.name, first.records)
+    already_read = str(first.records["Id"].iloc[0])
+    org.OpportunityLineItem.update(already_read, {"Quantity": 777})
+    rest = list(batches)
+    stream = f"salesforce:{spec.name}"
+    for batch in rest:
+        assert batch.watermark is not None
+        runtime.store.upsert_records(
+            "salesforce", spec.name, batch.records, watermark=(stream, batch.watermark)
+        )
+    assert rest, "the object spans several pages"
+    _pull(runtime, spec.name)
+    mirrored = runtime.store.read_table("salesforce", spec.name).set_index("Id")
+    assert mirrored.loc[already_read, "Quantity"] == 777
+    assert len(mirrored) == runtime.salesforce.count(f"SELECT COUNT() FROM {spec.name}")

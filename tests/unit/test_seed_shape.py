@@ -10,6 +10,7 @@ import pytest
 from sandbox.ids import KEY_PREFIXES, case_safe_suffix
 from sandbox.salesforce.schema import DATE, DATETIME, ID, REFERENCE, fields_of
 from sandbox.seed import PRESETS, Seed, generate
+from sandbox.seed.presets import preset_named
 from tests.unit.test_seed_support import TESTED_PRESETS, seed_of
 
 TODAY = dt.date(2026, 11, 27)
@@ -36,12 +37,14 @@ def graph_datetime(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value)
 
 
-def test_presets_are_tiny_demo_and_large() -> None:
-    assert PRESETS == ("tiny", "demo", "large")
+def test_presets_grow_from_tiny_to_large() -> None:
+    assert PRESETS == ("tiny", "demo", "medium", "large")
+    sizes = [preset_named(name).accounts for name in PRESETS]
+    assert sizes == sorted(sizes)
 
 
 def test_unknown_preset_names_itself_and_the_choices() -> None:
-    with pytest.raises(ValueError, match=r"'huge'.*tiny, demo, large"):
+    with pytest.raises(ValueError, match=r"'huge'.*tiny, demo, medium, large"):
         generate("huge", TODAY)
 
 
