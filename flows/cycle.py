@@ -70,11 +70,13 @@ def _publish_artifacts(summary: CycleSummary) -> None:
     create_table_artifact(
         key="kam-cycle-pulls",
         table=[
-            {"object": pull.object_name, "mode": pull.mode, "changed": pull.pulled,
-             "deleted": pull.deleted, "mirrored": pull.mirrored}
+            {"object": pull.object_name, "mode": pull.mode, "via": pull.via,
+             "read": pull.pulled, "deleted": pull.deleted, "mirrored": pull.mirrored,
+             "in the org": pull.in_org, "repaired": pull.repaired, "API calls": pull.api_calls,
+             "note": pull.note}
             for pull in summary.objects
         ],
-        description="Salesforce records pulled this run",
+        description="Salesforce records pulled this run, and the mirror checked against the org",
     )  # fmt: skip
     if summary.planned:
         create_table_artifact(

@@ -40,6 +40,10 @@ def prepare_engine(engine: Engine) -> None:
             event.listen(engine, "connect", _set_sqlite_pragmas)
         with engine.begin() as connection:
             metadata.create_all(connection)
+            # Tables made by an older kamsync get the indexes added since.
+            for table in metadata.sorted_tables:
+                for index in table.indexes:
+                    index.create(connection, checkfirst=True)
     except SQLAlchemyError as exc:
         engine.dispose()
         url = engine.url.render_as_string(hide_password=False)

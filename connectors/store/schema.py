@@ -61,6 +61,8 @@ mirror_records = Table(
     Column("modstamp", String(64)),
     Column("is_deleted", Boolean, nullable=False, default=False),
     Column("synced_at", UTCDateTime, nullable=False),
+    # Counting an object's live records (after every pull) must not read the JSON rows.
+    Index("mirror_records_live", "source", "object_name", "is_deleted"),
 )
 
 watermarks = Table(
