@@ -77,10 +77,13 @@ def _prepare(runtime: Runtime, specs: list[ObjectSpec]) -> PullSetup:
         since = store.watermark(f"salesforce:{spec.name}")
         start = _window_start(runtime, since)
         if threshold > 0 and (since is None or store.count("salesforce", spec.name) >= threshold):
+            # Big enough that the window might go to Bulk: count it first.
             queries[f"estimate:{spec.name}"] = Query(count_query(plan, start))
-        elif len(field_chunks(plan, start, None)) == 1:
-            fields = field_chunks(plan, start, None)[0]
-            page = Query(select_query(plan, fields, start, None), plan.has_is_deleted)
+        chunks = field_chunks(plan, start, None)
+        if since is not None and len(chunks) == 1:
+            # An incremental window is usually small: read its first page right away
+            # (unused if the estimate sends it to Bulk), with the org's count of the same instant.
+            page = Query(select_query(plan, chunks[0], start, None), plan.has_is_deleted)
             queries[f"page:{spec.name}"] = page
             queries[f"count:{spec.name}"] = Query(count_query(plan, None))
     answers = query_all_at_once(client, queries) if queries else {}
