@@ -56,7 +56,8 @@ class PullSetup:
 
 @task(name="describe-salesforce", cache_policy=NO_CACHE)
 def prepare_salesforce(runtime: Runtime, specs: list[ObjectSpec]) -> PullSetup:
-    """Describe every object in one Composite call; count the windows that may need Bulk."""
+    """Describe every object in one Composite call; then, five queries per Composite call,
+    count the windows that may need Bulk and read small windows' first pages with counts."""
     try:
         return _prepare(runtime, specs)
     except BudgetExhausted as exc:
