@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +17,11 @@ from typing import Any
 import msal
 import pytest
 import requests
-import trustme
-import uvicorn
 from O365 import Account
 from O365.connection import Connection, MSGraphProtocol
 from O365.utils.token import MemoryTokenBackend
 
+from tests.tls_server import serve_over_tls
 from tests.unit.test_sandbox_graph_support import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -33,7 +30,6 @@ from tests.unit.test_sandbox_graph_support import (
     seeded_app,
 )
 
-SYSTEM_ROOTS = Path("/etc/ssl/certs/ca-certificates.crt")
 ALICE = f"alice@{TENANT_DOMAIN}"
 BOB = f"bob@{TENANT_DOMAIN}"
 
@@ -75,34 +71,12 @@ def _close_o365(account: Account) -> None:
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TlsSandbox]:
     """A freshly seeded stand-in on HTTPS, trusted through REQUESTS_CA_BUNDLE."""
     app, store = seeded_app(tmp_path)
-    authority = trustme.CA()
-    server_pem = tmp_path / "server.pem"
-    authority.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(server_pem)
-    bundle = tmp_path / "bundle.pem"
-    bundle.write_bytes(SYSTEM_ROOTS.read_bytes() + authority.cert_pem.bytes())
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        ssl_certfile=str(server_pem),
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        http="h11",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    running = TlsSandbox(f"https://127.0.0.1:{port}")
-    yield running
-    for close in running.closers:
-        close()
-    server.should_exit = True
-    thread.join()
+    with serve_over_tls(app, tmp_path) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        running = TlsSandbox(server.url)
+        yield running
+        for close in running.closers:
+            close()
     store.close()
 
 

@@ -7,38 +7,22 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 import requests
-import trustme
-import uvicorn
 from simple_salesforce import Salesforce
 from simple_salesforce.bulk2 import SFBulk2Handler, SFBulk2Type
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceOperationError
 
 from sandbox.salesforce import create_app, load_seed
 from sandbox.state import DocStore
+from tests.tls_server import serve_over_tls
 from tests.unit.test_sandbox_salesforce_helpers import CLIENT_ID, CLIENT_SECRET, record, user
 
-SYSTEM_ROOTS = Path("/etc/ssl/certs/ca-certificates.crt")
 ACCOUNTS = 450
-
-
-def _tls_files(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """A certificate for 127.0.0.1 from a fresh CA: (cert chain, key, CA bundle)."""
-    ca = trustme.CA()
-    certificate = ca.issue_cert("127.0.0.1")
-    cert_file, key_file, bundle = (tmp_path / name for name in ("cert.pem", "key.pem", "ca.pem"))
-    certificate.private_key_pem.write_to_path(str(key_file))
-    for blob in certificate.cert_chain_pems:
-        blob.write_to_path(str(cert_file), append=True)
-    bundle.write_bytes(SYSTEM_ROOTS.read_bytes() + b"\n" + ca.cert_pem.bytes())
-    return cert_file, key_file, bundle
 
 
 @pytest.fixture
@@ -47,40 +31,21 @@ def sf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Salesforce]:
     accounts = [record("Account", n, Name=f"Account {n:04d}") for n in range(1, ACCOUNTS + 1)]
     accounts.append(record("Account", ACCOUNTS + 1, Name="Deleted Co", IsDeleted=True))
     load_seed(store, {"User": [user(1, "Ida", "Integration")], "Account": accounts})
-    cert_file, key_file, bundle = _tls_files(tmp_path)
     app = create_app(store, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        ssl_certfile=str(cert_file),
-        ssl_keyfile=str(key_file),
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-    url = f"https://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    token = requests.post(
-        f"{url}/services/oauth2/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        },
-        timeout=10,
-    ).json()["access_token"]
-    client = Salesforce(instance_url=url, session_id=token)
-    yield client
-    client.session.close()
-    server.should_exit = True
-    thread.join(timeout=10)
-    assert not thread.is_alive(), "uvicorn did not stop"
+    with serve_over_tls(app, tmp_path) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        token = requests.post(
+            f"{server.url}/services/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
+            timeout=10,
+        ).json()["access_token"]
+        client = Salesforce(instance_url=server.url, session_id=token)
+        yield client
+        client.session.close()
     store.close()
 
 

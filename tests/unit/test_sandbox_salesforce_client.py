@@ -8,8 +8,6 @@ login.salesforce.com there (kamsync's connector logs in itself instead)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,18 +15,15 @@ from typing import Any, cast
 
 import pytest
 import requests
-import trustme
-import uvicorn
 from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce, SalesforceExpiredSession, SFType
-from starlette.applications import Starlette
 
 from sandbox.salesforce import create_app, load_seed
 from sandbox.state import DocStore
+from tests.tls_server import serve_over_tls
 from tests.unit.test_sandbox_salesforce_helpers import CLIENT_ID, CLIENT_SECRET, record, user
 from tests.unit.test_sandbox_salesforce_jwt import ConnectedAppKey, connected_app_key
 
-SYSTEM_ROOTS = Path("/etc/ssl/certs/ca-certificates.crt")
 ACCOUNTS = 450
 
 
@@ -36,33 +31,6 @@ ACCOUNTS = 450
 class LiveSandbox:
     url: str
     token: str
-
-
-def _serve(app: Starlette, tmp_path: Path) -> tuple[uvicorn.Server, threading.Thread, str]:
-    """Start uvicorn with TLS on a free port; returns the server, its thread and CA bundle."""
-    ca = trustme.CA()
-    certificate = ca.issue_cert("127.0.0.1")
-    cert_file, key_file, bundle = (tmp_path / name for name in ("cert.pem", "key.pem", "ca.pem"))
-    certificate.private_key_pem.write_to_path(str(key_file))
-    for blob in certificate.cert_chain_pems:
-        blob.write_to_path(str(cert_file), append=True)
-    bundle.write_bytes(SYSTEM_ROOTS.read_bytes() + b"\n" + ca.cert_pem.bytes())
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        ssl_certfile=str(cert_file),
-        ssl_keyfile=str(key_file),
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    return server, thread, str(bundle)
 
 
 def _log_in(url: str) -> dict[str, str]:
@@ -99,16 +67,11 @@ def sandbox(
         client_secret=CLIENT_SECRET,
         jwt_certificate_pem=app_key.certificate_pem,
     )
-    server, thread, bundle = _serve(app, tmp_path)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", bundle)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    url = f"https://127.0.0.1:{port}"
-    token = _log_in(url)
-    assert token["instance_url"] == url
-    yield LiveSandbox(url, token["access_token"])
-    server.should_exit = True
-    thread.join(timeout=10)
-    assert not thread.is_alive(), "uvicorn did not stop"
+    with serve_over_tls(app, tmp_path) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        token = _log_in(server.url)
+        assert token["instance_url"] == server.url
+        yield LiveSandbox(server.url, token["access_token"])
     store.close()
 
 
