@@ -28,7 +28,7 @@ lint: $(STAMP)
 
 # Benchmarks (not tests): PRESET=tiny|demo|medium|large. The sandbox state is
 # seeded once and kept in .kamsync/bench-<preset>; medium is about 1M records,
-# large about 5M (it needs more memory than a 24 GiB machine has, see README).
+# large about 5M (its sandbox holds about 13 GB).
 PRESET ?= demo
 bench: $(STAMP)
 	$(BIN)/python -m bench.salesforce_pull --preset $(PRESET)

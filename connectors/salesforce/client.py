@@ -32,6 +32,7 @@ from connectors.errors import (
 from connectors.salesforce.auth import fetch_token
 from connectors.salesforce.budget import ApiBudget
 from connectors.salesforce.describe import ObjectDescription
+from connectors.salesforce.http import TimeoutSession
 from connectors.salesforce.retry import is_transient, with_retries
 
 T = TypeVar("T")
@@ -53,7 +54,7 @@ class SalesforceClient:
         spent_today: int = 0,
     ) -> None:
         self._settings = settings
-        self._http = http or requests.Session()
+        self._http = http or TimeoutSession(settings.timeout_seconds)
         self._session = fetch_token(settings, self._http)
         self._sf = self._build()
         self._descriptions: dict[str, ObjectDescription] = {}

@@ -7,6 +7,7 @@ import requests
 
 from connectors.errors import RetriableError, redact
 from connectors.m365.retry import with_throttling
+from connectors.salesforce.http import TimeoutSession
 
 
 def _http_error(status: int, retry_after: str | None = None) -> requests.HTTPError:
@@ -74,3 +75,18 @@ def test_other_http_errors_are_not_retried() -> None:
 )
 def test_secrets_never_reach_messages(text: str, secret: str) -> None:
     assert secret not in redact(text)
+
+
+def test_every_salesforce_request_gets_the_configured_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[object] = []
+
+    def fake_request(self: requests.Session, method: str, url: str, **kwargs: object) -> None:
+        seen.append(kwargs.get("timeout"))
+
+    monkeypatch.setattr(requests.Session, "request", fake_request)
+    session = TimeoutSession(12.5)
+    session.get("https://example.invalid/services/data/")
+    session.request("GET", "https://example.invalid/", timeout=3)
+    assert seen == [12.5, 3]
