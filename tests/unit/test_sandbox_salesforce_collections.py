@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from sandbox.ids import salesforce_id
-from tests.unit.test_sandbox_salesforce_helpers import API, Org, make_org, record, user
+from tests.unit.test_sandbox_salesforce_helpers import API, Org, make_org, record, stored, user
 
 COLLECTIONS = f"{API}/composite/sobjects"
 ACME, GLOBEX = salesforce_id("Account", 1), salesforce_id("Account", 2)
@@ -23,13 +23,6 @@ ROLLED_BACK = {
     "using AllOrNone header",
     "fields": [],
 }
-
-
-def stored(org: Org, sobject: str, record_id: str) -> dict[str, Any]:
-    """A record as the store holds it (it must exist)."""
-    found = org.store.get(sobject, record_id)
-    assert found is not None, f"{sobject} {record_id} is not stored"
-    return found
 
 
 @pytest.fixture

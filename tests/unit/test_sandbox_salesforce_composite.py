@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sandbox.ids import salesforce_id
-from tests.unit.test_sandbox_salesforce_helpers import API, Org, make_org, record, user
+from tests.unit.test_sandbox_salesforce_helpers import API, Org, make_org, record, stored, user
 
 ACME = salesforce_id("Account", 1)
 HALTED = {
@@ -19,13 +19,6 @@ HALTED = {
     "message": "The transaction was rolled back since another operation in the same "
     "transaction failed.",
 }
-
-
-def stored(org: Org, sobject: str, record_id: str) -> dict[str, Any]:
-    """A record as the store holds it (it must exist)."""
-    found = org.store.get(sobject, record_id)
-    assert found is not None, f"{sobject} {record_id} is not stored"
-    return found
 
 
 @pytest.fixture

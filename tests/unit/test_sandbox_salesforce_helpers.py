@@ -120,3 +120,10 @@ def make_org(tmp_path: Path, records: dict[str, list[dict[str, Any]]], **app_opt
     )
     client = TestClient(app, base_url=BASE_URL)
     return Org(store, client, clock, login(client))
+
+
+def stored(org: Org, sobject: str, record_id: str) -> dict[str, Any]:
+    """A record as the store holds it (it must exist)."""
+    found = org.store.get(sobject, record_id)
+    assert found is not None, f"{sobject} {record_id} is not stored"
+    return found
