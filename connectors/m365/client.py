@@ -45,21 +45,29 @@ class GraphClient:
     def user_path(self, mailbox: str) -> str:
         return f"{self.root}/users/{quote(mailbox)}"
 
-    def get(self, url: str, params: dict[str, Any] | None = None) -> Json:
-        return self.request("GET", url, params=params).json()
+    def get(
+        self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Json:
+        extra = {"headers": dict(headers)} if headers else {}
+        return self.request("GET", url, params=params, **extra).json()
 
     def post(self, url: str, body: Json) -> requests.Response:
         return self.request("POST", url, data=body)
 
-    def pages(self, url: str, params: dict[str, Any] | None = None) -> Iterator[list[Json]]:
+    def pages(
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Iterator[list[Json]]:
         """Yield `value` arrays, following `@odata.nextLink` until the last page."""
-        page = self.get(url, params)
+        page = self.get(url, params, headers)
         while True:
             yield page.get("value", [])
             next_link = page.get("@odata.nextLink")
             if not next_link:
                 return
-            page = self.get(next_link)
+            page = self.get(next_link, headers=headers)
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """One Graph request via O365's connection, throttling handled."""

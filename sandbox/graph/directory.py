@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from sandbox.graph.changes import next_seq
 from sandbox.graph.errors import invalid_mailbox_user
 from sandbox.ids import graph_item_id
 from sandbox.state import Doc, DocStore
@@ -104,8 +105,9 @@ def change_key(doc: Doc) -> str:
 
 
 def stamp(doc: Doc) -> Doc:
-    """Mark `doc` as modified: bump its version and change key (in place)."""
+    """Mark `doc` as modified: bump its version, change key and delta sequence (in place)."""
     doc["_version"] = int(doc.get("_version", 0)) + 1
+    doc["_seq"] = next_seq()
     doc["changeKey"] = change_key(doc)
     return doc
 
