@@ -3,14 +3,8 @@
 from connectors.m365.client import GraphClient, GraphError
 from connectors.m365.connection import open_account
 from connectors.m365.drive import DriveFile, upload_file
-from connectors.m365.mail import (
-    FOLDERS,
-    MESSAGE_COLUMNS,
-    Attachment,
-    MessageBatch,
-    read_messages,
-    send_mail,
-)
+from connectors.m365.mail import FOLDERS, MESSAGE_COLUMNS, MessageBatch, read_messages
+from connectors.m365.send import Attachment, send_mail
 from connectors.m365.todo import TodoTask, create_task, default_list_id, linked_tasks
 
 __all__ = [

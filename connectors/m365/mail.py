@@ -1,9 +1,8 @@
-"""Outlook mail: read Inbox/Sent Items incrementally, send a message with attachments."""
+"""Outlook mail: read Inbox and Sent Items incrementally."""
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +23,6 @@ MESSAGE_COLUMNS = [
     "id", "mailbox", "folder", "internet_message_id", "conversation_id", "subject",
     "sender", "recipients", "received_at", "sent_at", "has_attachments",
 ]  # fmt: skip
-IDEMPOTENCY_HEADER = "X-Kamsync-Key"
 
 
 @dataclass(frozen=True)
@@ -35,13 +33,6 @@ class MessageBatch:
     folder: str
     messages: pd.DataFrame
     watermark: str
-
-
-@dataclass(frozen=True)
-class Attachment:
-    name: str
-    content: bytes
-    content_type: str = "application/octet-stream"
 
 
 def read_messages(
@@ -91,35 +82,3 @@ def flatten_message(mailbox: str, folder: str, message: dict[str, Any]) -> dict[
 def _address(recipient: dict[str, Any] | None) -> str | None:
     address = ((recipient or {}).get("emailAddress") or {}).get("address")
     return address.lower() if address else None
-
-
-def send_mail(
-    client: GraphClient,
-    sender: str,
-    recipients: Sequence[str],
-    subject: str,
-    html: str,
-    *,
-    attachments: Sequence[Attachment] = (),
-    idempotency_key: str | None = None,
-) -> None:
-    """Send an HTML message from `sender`'s mailbox, kept in its Sent Items."""
-    message: dict[str, Any] = {
-        "subject": subject,
-        "body": {"contentType": "HTML", "content": html},
-        "toRecipients": [{"emailAddress": {"address": address}} for address in recipients],
-        "attachments": [
-            {
-                "@odata.type": "#microsoft.graph.fileAttachment",
-                "name": item.name,
-                "contentType": item.content_type,
-                "contentBytes": base64.b64encode(item.content).decode("ascii"),
-            }
-            for item in attachments
-        ],
-    }
-    if idempotency_key:
-        message["internetMessageHeaders"] = [{"name": IDEMPOTENCY_HEADER, "value": idempotency_key}]
-    client.post(
-        f"{client.user_path(sender)}/sendMail", {"message": message, "saveToSentItems": True}
-    )
