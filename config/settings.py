@@ -100,7 +100,14 @@ class M365Settings(Section):
     mailboxes: list[str] = Field(min_length=1)
     #: How far back the first mail sync reaches.
     mail_horizon_days: int = Field(default=90, gt=0)
+    #: The calendar window mirrored: this many days back and ahead of today (rolling).
+    calendar_past_days: int = Field(default=90, ge=0)
+    calendar_future_days: int = Field(default=60, ge=0)
+    #: Mirror message bodies too (off: only what attribution needs).
+    include_bodies: bool = False
     timeout_seconds: float = Field(default=60, gt=0)
+    #: Concurrent Graph requests per mailbox from one process (Outlook allows 4).
+    max_concurrency_per_mailbox: int = Field(default=4, ge=1, le=4)
 
     @field_validator("mailboxes")
     @classmethod
@@ -139,6 +146,9 @@ class ReportSettings(Section):
     recipients: list[str] = Field(min_length=1)
     #: Local copies of the workbooks go here.
     local_dir: Path = Path("out")
+    #: Each KAM's goals workbook in their own OneDrive, and the Excel table read from it.
+    goals_workbook: str = "KAM/Goals.xlsx"
+    goals_table: str = "Goals"
 
 
 class HttpSettings(Section):

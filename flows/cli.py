@@ -2,7 +2,7 @@
 
     kamsync run cycle [--config FILE] [--dry-run]
     kamsync sandbox up [--preset tiny|demo|medium|large] [--state-dir DIR] [--reset]
-                       [--salesforce-port N] [--graph-port N]
+                       [--salesforce-port N] [--graph-port N] [--graph-budget N]
     kamsync demo
     kamsync config check [--config FILE]
 
@@ -126,6 +126,9 @@ def sandbox_up(
     reset: Annotated[bool, typer.Option("--reset", help="Forget all state and reseed.")] = False,
     salesforce_port: Annotated[int, typer.Option(help="0 picks a free port.")] = 8443,
     graph_port: Annotated[int, typer.Option(help="0 picks a free port.")] = 8444,
+    graph_budget: Annotated[
+        int, typer.Option(min=1, help="Graph requests per mailbox per 10 minutes.")
+    ] = 10_000,
 ) -> None:
     """Start both stand-ins; the first stdout line is JSON with URLs, credentials and config."""
     from sandbox.runner import SandboxOptions, SandboxStartError, run
@@ -134,7 +137,9 @@ def sandbox_up(
     if preset not in PRESETS:
         say_error(f"kamsync: unknown preset '{preset}'; choose one of {', '.join(PRESETS)}")
         raise typer.Exit(2)
-    options = SandboxOptions(preset, state_dir, reset, salesforce_port, graph_port)
+    options = SandboxOptions(
+        preset, state_dir, reset, salesforce_port, graph_port, graph_budget=graph_budget
+    )
     try:
         run(options)
     except SandboxStartError as exc:

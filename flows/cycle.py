@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from config.loader import load_settings
 from connectors.errors import redact
+from flows.pull_calendar import pull_calendar
 from flows.pull_m365 import pull_mailbox
 from flows.pull_salesforce import pull_salesforce
 from flows.push import push_todo, todo_operations
@@ -46,6 +47,8 @@ def _cycle(runtime: Runtime, dry_run: bool) -> CycleSummary:
     settings, today = runtime.settings, date.today()
     objects = pull_salesforce(runtime)
     mailboxes = [pull_mailbox(runtime, box) for box in settings.m365.mailboxes]
+    for box in settings.m365.mailboxes:
+        pull_calendar(runtime, box)
     analysis: Analysis = reconcile(runtime, today, runtime.salesforce.instance_url)
     pushes = []
     if not dry_run:

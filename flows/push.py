@@ -1,42 +1,66 @@
-"""Push: turn the To Do plan into outbox operations and apply them exactly once."""
+"""Push: turn the To Do plan into outbox operations and apply them exactly once.
+
+Kinds: todo.create (keyed `todo:{mailbox}:{sf_id}`), todo.update (the key names the
+new title and due date) and todo.complete. A mailbox's pending operations go to
+Graph as JSON $batch calls of 20 and each is marked done or failed on its own; a
+create whose earlier attempt did reach To Do adopts that task instead of making a
+second, and an update or completion of a task the user deleted is done (nothing
+to change).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.errors import BudgetExhausted, ConnectorConfigError, ConnectorError
-from connectors.m365 import TodoTask, create_task, default_list_id, linked_tasks
-from connectors.store import Operation
+from connectors.m365 import TodoTask, default_list_id
+from connectors.m365.todo import TaskWrite, TaskWriteResult, write_tasks
+from connectors.store import Operation, Store
 from flows.progress import step
 from flows.runtime import Runtime
 
 TODO_CREATE = "todo.create"
+TODO_UPDATE = "todo.update"
+TODO_COMPLETE = "todo.complete"
+TODO_KINDS = (TODO_CREATE, TODO_UPDATE, TODO_COMPLETE)
+_KIND_OF_ACTION = {"create": TODO_CREATE, "update": TODO_UPDATE, "complete": TODO_COMPLETE}
+BATCH_SIZE = 20
 
 
 def todo_operations(plan: pd.DataFrame) -> list[Operation]:
-    """One outbox operation per planned task still to create, keyed `todo:{mailbox}:{sf_id}`."""
-    to_create = plan[plan["action"] == "create"]
+    """One outbox operation per planned create, update and completion."""
+    to_apply = plan[plan["action"].isin(list(_KIND_OF_ACTION))]
     return [
         Operation(
             key=row["idempotency_key"],
-            kind=TODO_CREATE,
-            payload={
-                "mailbox": row["mailbox"],
-                "external_id": row["sf_id"],
-                "title": row["title"],
-                "due_date": row["due_date"].isoformat(),
-                "importance": row["importance"],
-                "body": row["body"],
-                "link_url": row["link_url"],
-            },
+            kind=_KIND_OF_ACTION[row["action"]],
+            payload=_payload(row),
         )
-        for row in to_create.to_dict("records")
+        for row in to_apply.to_dict("records")
     ]
+
+
+def _payload(row: dict[Hashable, Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "mailbox": row["mailbox"],
+        "external_id": row["sf_id"],
+        "title": row["title"],
+        "due_date": row["due_date"].isoformat() if row["due_date"] is not None else None,
+    }
+    if row["action"] == "create":
+        payload |= {
+            "importance": row["importance"],
+            "body": row["body"],
+            "link_url": row["link_url"],
+        }
+    return payload
 
 
 @dataclass(frozen=True)
@@ -45,51 +69,110 @@ class TodoPush:
     created: int
     found_in_place: int
     failed: int
+    updated: int = 0
+    completed: int = 0
 
 
 @task(name="push-todo", task_run_name="push To Do of {mailbox}", cache_policy=NO_CACHE)
 def push_todo(runtime: Runtime, mailbox: str) -> TodoPush:
-    """Apply the mailbox's pending task creations; a task already linked is adopted, not copied."""
+    """Apply the mailbox's pending task operations; a task already linked is adopted, not copied."""
     store, graph = runtime.store, runtime.graph
-    pending = [op for op in store.pending(TODO_CREATE) if op.payload["mailbox"] == mailbox]
+    pending = _current(store, mailbox)
     if not pending:
         return TodoPush(mailbox, 0, 0, 0)
     list_id = default_list_id(graph, mailbox)
-    # Re-read To Do now: a task made by a run that crashed before marking its operation done.
-    existing = linked_tasks(graph, mailbox, list_id).set_index("external_id")["id"].to_dict()
-    created = adopted = failed = 0
-    for op in pending:
-        external_id = op.payload["external_id"]
-        task_id = existing.get(external_id)
-        if task_id is not None:
-            adopted += 1
-        else:
-            try:
-                task_id = create_task(graph, mailbox, list_id, _todo_task(op))
-            except (BudgetExhausted, ConnectorConfigError):
-                raise
-            except ConnectorError as exc:
+    links = store.task_links()
+    tasks = {
+        (row["mailbox"].lower(), row["external_id"]): (row["task_id"], row["list_id"])
+        for row in links.to_dict("records")
+    }
+    counts = dict.fromkeys(("created", "adopted", "updated", "completed", "failed"), 0)
+    unlinked = [op for op in pending if op.kind != TODO_CREATE and _link(tasks, op) is None]
+    for op in unlinked:  # nothing kamsync knows of to change
+        store.mark_done(op.key, {"task_id": None, "gone": True})
+    pending = [op for op in pending if op not in unlinked]
+    for start in range(0, len(pending), BATCH_SIZE):
+        chunk = pending[start : start + BATCH_SIZE]
+        writes = [_write(op, _link(tasks, op)) for op in chunk]
+        try:
+            results = write_tasks(graph, mailbox, list_id, writes)
+        except (BudgetExhausted, ConnectorConfigError):
+            raise
+        except ConnectorError as exc:
+            for op in chunk:
                 store.mark_failed(op.key, str(exc))
-                failed += 1
-                continue
-            created += 1
-        store.link_task(mailbox, external_id, task_id, list_id)
-        store.mark_done(op.key, {"task_id": task_id, "list_id": list_id})
+            counts["failed"] += len(chunk)
+            continue
+        for op in chunk:
+            counts[_record(store, mailbox, op, results[op.key])] += 1
     step(
         "push",
-        f"{mailbox}: {created} To Do tasks created, {adopted} found in place, {failed} failed",
+        f"{mailbox}: {counts['created']} To Do tasks created, {counts['adopted']} found in place, "
+        f"{counts['updated']} updated, {counts['completed']} completed, {counts['failed']} failed",
     )
-    return TodoPush(mailbox, created, adopted, failed)
+    return TodoPush(
+        mailbox, counts["created"], counts["adopted"], counts["failed"],
+        counts["updated"], counts["completed"],
+    )  # fmt: skip
 
 
-def _todo_task(op: Operation) -> TodoTask:
+def _current(store: Store, mailbox: str) -> list[Operation]:
+    """The mailbox's pending operations; of several updates of one task only the newest
+    is applied, the older ones are marked done as superseded."""
+    pending = [
+        op
+        for kind in TODO_KINDS
+        for op in store.pending(kind)
+        if str(op.payload["mailbox"]).lower() == mailbox.lower()
+    ]
+    newest: dict[str, Operation] = {}
+    for op in pending:
+        if op.kind == TODO_UPDATE:
+            older = newest.get(op.payload["external_id"])
+            if older is not None:
+                store.mark_done(older.key, {"superseded_by": op.key})
+            newest[op.payload["external_id"]] = op
+    return [
+        op for op in pending if op.kind != TODO_UPDATE or newest[op.payload["external_id"]] is op
+    ]
+
+
+def _link(tasks: dict[tuple[str, str], tuple[str, str]], op: Operation) -> tuple[str, str] | None:
+    return tasks.get((str(op.payload["mailbox"]).lower(), op.payload["external_id"]))
+
+
+def _write(op: Operation, linked: tuple[str, str] | None) -> TaskWrite:
     payload = op.payload
+    task_id, list_id = linked if linked else (None, None)
+    if op.kind == TODO_CREATE:
+        return TaskWrite(op.key, "create", task=_todo_task(payload))
+    if op.kind == TODO_COMPLETE:
+        return TaskWrite(op.key, "complete", task_id=task_id, list_id=list_id)
+    return TaskWrite(op.key, "update", task=_todo_task(payload), task_id=task_id, list_id=list_id)
+
+
+def _record(store: Store, mailbox: str, op: Operation, result: TaskWriteResult) -> str:
+    """Mark the operation done or failed; returns which count it adds to."""
+    external_id = op.payload["external_id"]
+    if op.kind == TODO_CREATE and result.ok and result.task_id:
+        store.link_task(mailbox, external_id, result.task_id, result.list_id)
+        store.mark_done(op.key, {"task_id": result.task_id, "list_id": result.list_id})
+        return "adopted" if result.adopted else "created"
+    if op.kind != TODO_CREATE and (result.ok or result.status == 404):
+        # 404: the user deleted the task; there is nothing left to change.
+        store.mark_done(op.key, {"task_id": result.task_id, "gone": not result.ok})
+        return "completed" if op.kind == TODO_COMPLETE else "updated"
+    store.mark_failed(op.key, result.error or "no task id in Graph's answer")
+    return "failed"
+
+
+def _todo_task(payload: dict[str, Any]) -> TodoTask:
     return TodoTask(
         title=payload["title"],
         due_date=date.fromisoformat(payload["due_date"]),
         external_id=payload["external_id"],
-        link_url=payload["link_url"],
+        link_url=payload.get("link_url") or "",
         link_name="Open in Salesforce",
-        body=payload["body"],
-        importance=payload["importance"],
+        body=payload.get("body") or "",
+        importance=payload.get("importance") or "normal",
     )

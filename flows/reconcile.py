@@ -21,6 +21,7 @@ from transforms import (
     select_key_accounts,
     unassigned_deadlines,
 )
+from transforms.todo_plan import closed_record_ids, linked_task_states
 
 LINK_COLUMNS = ["mailbox", "external_id", "task_id"]
 
@@ -64,9 +65,13 @@ def reconcile(runtime: Runtime, today: date, instance_url: str) -> Analysis:
     )  # fmt: skip
     messages = mirror_frame(store, "m365", "messages", MESSAGE_COLUMNS)
     engagement = last_email_touch(messages, tables["Contact"], key_accounts, today=today)
-    links = store.task_links().reindex(columns=LINK_COLUMNS)
     mailboxes = settings.m365.mailboxes
-    plan = plan_todo_tasks(deadlines, links, mailboxes=mailboxes, instance_url=instance_url)
+    states = mirror_frame(store, "m365", "todo_tasks", ["id", "title", "due_date", "status"])
+    links = linked_task_states(store.task_links(), states)
+    closed = closed_record_ids(tables["Task"], tables["Opportunity"], tables["Contract"])
+    plan = plan_todo_tasks(
+        deadlines, links, mailboxes=mailboxes, instance_url=instance_url, closed_ids=closed
+    )
     unassigned = unassigned_deadlines(deadlines, mailboxes)
     step(
         "reconcile",

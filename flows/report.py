@@ -1,4 +1,5 @@
-"""Report: the Excel workbook (local copy + OneDrive) and the daily Outlook digest."""
+"""Report: the Excel workbook (local copy + OneDrive) with each KAM's goals, and the daily
+Outlook digest."""
 
 from __future__ import annotations
 
@@ -6,16 +7,26 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.errors import ConnectorError
 from connectors.m365 import Attachment, send_mail, upload_file
+from connectors.m365.workbook import read_table
 from connectors.store import Operation
-from flows.progress import step
-from flows.reconcile import Analysis
+from flows.progress import run_logger, step
+from flows.reconcile import Analysis, mirror_frame
 from flows.runtime import Runtime
+from flows.taskrun import run
 from transforms import build_workbook, render_digest
+from transforms.goals import (
+    GOAL_COLUMNS,
+    PROBLEM_COLUMNS,
+    CheckedGoals,
+    attainment,
+    check_goals,
+)
 
 MAIL_SEND = "mail.send"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,12 +45,15 @@ def publish_report(
 ) -> ReportResult:
     """Build the workbook, keep a local copy, and replace today's copy in OneDrive."""
     settings = runtime.settings
+    goals, goal_problems = kam_goals(runtime, today)
     content = build_workbook(
         analysis.key_accounts,
         analysis.deadlines,
         analysis.engagement,
         generated_at=datetime.now(UTC),
         company=settings.company,
+        goals=goals,
+        goal_problems=goal_problems,
     )
     name = f"key-accounts-{today.isoformat()}.xlsx"
     local = Path(settings.reports.local_dir) / name
@@ -52,6 +66,34 @@ def publish_report(
     uploaded = upload_file(runtime.graph, settings.reports.drive_user, folder, name, content)
     step("report", f"workbook uploaded to OneDrive {uploaded.path}")
     return ReportResult(str(local), uploaded.path, uploaded.web_url)
+
+
+@task(name="read-goals", cache_policy=NO_CACHE)
+def read_goals(runtime: Runtime, mailbox: str) -> CheckedGoals:
+    """One KAM's goals, checked; a missing or unreadable table is a warning and a problem row."""
+    reports = runtime.settings.reports
+    accounts = mirror_frame(runtime.store, "salesforce", "Account", ["Id", "Name"])
+    try:
+        raw = read_table(runtime.graph, mailbox, reports.goals_workbook, reports.goals_table)
+    except ConnectorError as exc:
+        run_logger().warning("goals of %s not read: %s", mailbox, exc)
+        problem = {"kam": mailbox, "sheet_row": None, "account": None, "reason": str(exc)}
+        empty = pd.DataFrame(columns=list(GOAL_COLUMNS))
+        return CheckedGoals(empty, pd.DataFrame([problem], columns=list(PROBLEM_COLUMNS)))
+    return check_goals(raw, mailbox, accounts)
+
+
+def kam_goals(runtime: Runtime, today: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every KAM's goals with attainment, and the goal rows (or workbooks) left out."""
+    checked = [run(read_goals, runtime, mailbox) for mailbox in runtime.settings.m365.mailboxes]
+    goals = pd.concat([c.goals for c in checked], ignore_index=True)
+    problems = pd.concat([c.problems for c in checked], ignore_index=True)
+    opportunities = mirror_frame(
+        runtime.store, "salesforce", "Opportunity", ["AccountId", "Amount", "CloseDate", "IsWon"]
+    )
+    with_attainment = attainment(goals, opportunities, today=today)
+    step("report", f"{len(goals)} goals read, {len(problems)} goal rows left out")
+    return with_attainment, problems
 
 
 @dataclass(frozen=True)

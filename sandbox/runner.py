@@ -24,6 +24,7 @@ from typing import Any, TextIO
 import uvicorn
 
 from sandbox import graph, salesforce
+from sandbox.graph.limits import LimitSettings
 from sandbox.handoff import handoff_line, write_config
 from sandbox.ids import graph_guid
 from sandbox.seed import generate
@@ -45,6 +46,8 @@ class SandboxOptions:
     salesforce_port: int = 8443
     graph_port: int = 8444
     today: date | None = None
+    #: Graph requests per mailbox per 10 minutes (Outlook's limit is 10,000).
+    graph_budget: int = 10_000
 
 
 @dataclass
@@ -172,6 +175,7 @@ def run(options: SandboxOptions, out: TextIO = sys.stdout) -> None:
                 tenant_id=creds["tenant_id"],
                 client_id=creds["graph_client_id"],
                 client_secret=creds["graph_client_secret"],
+                limits=LimitSettings(budget=options.graph_budget),
             ),
             graph_sock,
         ),

@@ -1,14 +1,22 @@
-"""Plan of Microsoft To Do tasks: which deadline becomes a task in which KAM's mailbox."""
+"""Plan of Microsoft To Do tasks: which deadline becomes a task in which KAM's mailbox,
+which task kamsync made is brought up to date, and which is completed.
+
+Actions: "create" (no task linked to the record yet), "in_place" (linked and up to
+date, or its state is unknown — e.g. the user deleted it: it is not recreated),
+"update" (linked, still open, and the CRM changed its title or due date) and
+"complete" (linked, still open, and the CRM record is closed).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+import hashlib
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from transforms.deadlines import KIND_LABELS
-from transforms.frames import require_columns
+from transforms.frames import require_columns, to_bool, to_text
 
 DEADLINE_COLUMNS = (
     "sf_id",
@@ -23,6 +31,9 @@ DEADLINE_COLUMNS = (
     "record_path",
 )
 LINK_COLUMNS = ("mailbox", "external_id")
+#: Optional link columns: the linked task's state in To Do (from the m365/todo_tasks mirror).
+STATE_COLUMNS = ("task_id", "list_id", "title", "due_date", "status")
+CLOSED_CONTRACT_STATUSES = ("Expired", "Terminated")
 
 TODO_PLAN_COLUMNS = (
     "idempotency_key",
@@ -34,9 +45,14 @@ TODO_PLAN_COLUMNS = (
     "body",
     "link_url",
     "action",
+    "task_id",
+    "list_id",
 )
 ACTION_CREATE = "create"
 ACTION_IN_PLACE = "in_place"
+ACTION_UPDATE = "update"
+ACTION_COMPLETE = "complete"
+COMPLETED = "completed"
 URGENT_DAYS = 7
 
 
@@ -46,14 +62,20 @@ def plan_todo_tasks(
     *,
     mailboxes: Sequence[str],
     instance_url: str,
+    closed_ids: Collection[str] = (),
 ) -> pd.DataFrame:
-    """One To Do task per deadline owned by a configured mailbox; "create" unless already linked.
+    """One row per deadline owned by a configured mailbox (create, in_place or update), plus a
+    "complete" row per open linked task whose record is in `closed_ids`.
 
-    Mailboxes are matched case-insensitively and written lower-case, so the idempotency key
-    f"todo:{mailbox}:{sf_id}" is the same whichever way the CRM or the config spells them.
+    `existing_links` needs mailbox and external_id; with the STATE_COLUMNS too (see
+    `linked_task_states`) updates and completions are planned. Mailboxes are matched
+    case-insensitively and written lower-case, so the idempotency key f"todo:{mailbox}:{sf_id}"
+    is the same whichever way the CRM or the config spells them; an update's key also names the
+    new values, so each change is applied once.
     """
     require_columns(deadlines, "deadlines", DEADLINE_COLUMNS)
     require_columns(existing_links, "existing_links", LINK_COLUMNS)
+    states = _states(existing_links)
     mailbox_owned = deadlines[_owner_mailboxes(deadlines).isin(_normalised(mailboxes))]
     mailbox = _owner_mailboxes(mailbox_owned)
     link_urls = instance_url.rstrip("/") + mailbox_owned["record_path"]
@@ -80,7 +102,103 @@ def plan_todo_tasks(
         index=mailbox_owned.index,
         columns=list(TODO_PLAN_COLUMNS),
     )
-    return plan.reset_index(drop=True)
+    plan = _with_updates(plan.reset_index(drop=True), states)
+    completions = _completions(states, _normalised(mailboxes), set(closed_ids))
+    if completions.empty:
+        return plan
+    return pd.concat([plan, completions], ignore_index=True) if len(plan) else completions
+
+
+def linked_task_states(links: pd.DataFrame, mirror_tasks: pd.DataFrame) -> pd.DataFrame:
+    """Store links (mailbox, external_id, task_id, list_id) with each task's title, due_date
+    and status from the To Do mirror (id, title, due_date, status); None where the mirror
+    does not hold the task (not pulled yet, or deleted by the user)."""
+    require_columns(links, "links", (*LINK_COLUMNS, "task_id"))
+    require_columns(mirror_tasks, "mirror_tasks", ("id", "title", "due_date", "status"))
+    state = mirror_tasks[["id", "title", "due_date", "status"]].drop_duplicates("id", keep="last")
+    merged = links.drop(columns=["title", "due_date", "status"], errors="ignore").merge(
+        state.rename(columns={"id": "task_id"}), on="task_id", how="left"
+    )
+    merged = merged.reindex(columns=list(dict.fromkeys([*LINK_COLUMNS, *STATE_COLUMNS])))
+    return merged.astype(object).where(merged.notna(), None)
+
+
+def closed_record_ids(
+    tasks: pd.DataFrame, opportunities: pd.DataFrame, contracts: pd.DataFrame
+) -> set[str]:
+    """CRM records whose deadline is over: closed tasks and opportunities, expired or
+    terminated contracts."""
+    require_columns(tasks, "tasks", ("Id", "IsClosed"))
+    require_columns(opportunities, "opportunities", ("Id", "IsClosed"))
+    require_columns(contracts, "contracts", ("Id", "Status"))
+    ended = to_text(contracts["Status"]).isin(CLOSED_CONTRACT_STATUSES)
+    return {
+        *tasks["Id"][to_bool(tasks["IsClosed"])],
+        *opportunities["Id"][to_bool(opportunities["IsClosed"])],
+        *contracts["Id"][ended],
+    }
+
+
+def _states(links: pd.DataFrame) -> pd.DataFrame:
+    """Links whose task state is known and open, keyed by (mailbox, external_id)."""
+    if not set(STATE_COLUMNS) <= set(links.columns) or links.empty:
+        return pd.DataFrame(columns=[*LINK_COLUMNS, *STATE_COLUMNS])
+    known = links[links["title"].notna() & links["task_id"].notna()].copy()
+    known["mailbox"] = _lower(known["mailbox"])
+    open_tasks = known[known["status"].astype(str) != COMPLETED]
+    return open_tasks.drop_duplicates(["mailbox", "external_id"], keep="last")
+
+
+def _with_updates(plan: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """In-place rows whose open task shows another title or due date become updates."""
+    if plan.empty or states.empty:
+        return plan
+    by_key = states.set_index(["mailbox", "external_id"])
+    for index, row in plan[plan["action"] == ACTION_IN_PLACE].iterrows():
+        key = (row["mailbox"], row["sf_id"])
+        if key not in by_key.index:
+            continue
+        state = by_key.loc[key]
+        plan.at[index, "task_id"] = state["task_id"]
+        plan.at[index, "list_id"] = state["list_id"]
+        due = row["due_date"].isoformat() if row["due_date"] is not None else None
+        if state["title"] != row["title"] or _day(state["due_date"]) != due:
+            plan.at[index, "action"] = ACTION_UPDATE
+            change = hashlib.sha256(f"{row['title']}|{due}".encode()).hexdigest()[:12]
+            plan.at[index, "idempotency_key"] = f"todo-update:{key[0]}:{key[1]}:{change}"
+    return plan
+
+
+def _completions(states: pd.DataFrame, mailboxes: set[str], closed: set[str]) -> pd.DataFrame:
+    done = states[states["external_id"].isin(closed) & states["mailbox"].isin(mailboxes)]
+    return pd.DataFrame(
+        {
+            "idempotency_key": "todo-complete:" + done["mailbox"] + ":" + done["external_id"],
+            "mailbox": done["mailbox"],
+            "sf_id": done["external_id"],
+            "title": done["title"],
+            "due_date": [_date(value) for value in done["due_date"]],
+            "importance": None,
+            "body": None,
+            "link_url": None,
+            "action": ACTION_COMPLETE,
+            "task_id": done["task_id"],
+            "list_id": done["list_id"],
+        },
+        columns=list(TODO_PLAN_COLUMNS),
+    ).reset_index(drop=True)
+
+
+def _day(value: Any) -> str | None:
+    """A due date as YYYY-MM-DD, whatever the mirror stored (date, timestamp or text)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value)[:10] if isinstance(value, str) else pd.Timestamp(value).date().isoformat()
+
+
+def _date(value: Any) -> Any:
+    day = _day(value)
+    return None if day is None else pd.Timestamp(day).date()
 
 
 def unassigned_deadlines(deadlines: pd.DataFrame, mailboxes: Sequence[str]) -> pd.DataFrame:

@@ -20,6 +20,8 @@ from transforms.excel_tables import (
     write_table,
 )
 from transforms.frames import require_columns
+from transforms.goals import PROBLEM_COLUMNS
+from transforms.workbook_goals import add_goal_sheets
 
 SUMMARY_SHEET = "Summary"
 KEY_ACCOUNTS_SHEET = "Key accounts"
@@ -81,8 +83,11 @@ def build_workbook(
     *,
     generated_at: dt.datetime,
     company: str,
+    goals: pd.DataFrame | None = None,
+    goal_problems: pd.DataFrame | None = None,
 ) -> bytes:
-    """The .xlsx report as bytes: sheets "Summary", "Key accounts" and "Deadlines".
+    """The .xlsx report as bytes: sheets "Summary", "Key accounts" and "Deadlines", and
+    with `goals` (`transforms.goals.attainment`) "Goals" and "Goal issues" too.
 
     A naive `generated_at` is taken as UTC, like every timestamp in the workbook.
     """
@@ -118,6 +123,11 @@ def build_workbook(
     _write_summary(workbook, summary, accounts, deadline_rows, generated_at, company, formats)
     if len(accounts):
         _insert_revenue_chart(workbook, summary, len(accounts))
+    if goals is not None:
+        problems = pd.DataFrame(columns=list(PROBLEM_COLUMNS))
+        add_goal_sheets(
+            workbook, goals, problems if goal_problems is None else goal_problems, formats
+        )
     workbook.close()
     return buffer.getvalue()
 

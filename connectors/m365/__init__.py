@@ -6,6 +6,7 @@ from connectors.m365.drive import DriveFile, upload_file
 from connectors.m365.mail import FOLDERS, MESSAGE_COLUMNS, MessageBatch, read_messages
 from connectors.m365.send import Attachment, send_mail
 from connectors.m365.todo import TodoTask, create_task, default_list_id, linked_tasks
+from connectors.m365.workbook import WorkbookNotFound, read_table
 
 __all__ = [
     "FOLDERS",
@@ -16,11 +17,13 @@ __all__ = [
     "GraphError",
     "MessageBatch",
     "TodoTask",
+    "WorkbookNotFound",
     "create_task",
     "default_list_id",
     "linked_tasks",
     "open_account",
     "read_messages",
+    "read_table",
     "send_mail",
     "upload_file",
 ]

@@ -3,13 +3,18 @@
 Everything kamsync sends to Graph (O365's own calls and the ones O365 lacks)
 uses the connection from `open_account`, so auth renewal and throttling are
 shared, and failures surface as `connectors.errors` types naming the call.
+Requests addressing one mailbox (`/users/{upn}/...`) are capped at
+`max_concurrency_per_mailbox` in flight per process, as Outlook demands; a
+token Graph calls invalid (expired or revoked early) is renewed once.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 from O365 import Account
@@ -21,6 +26,16 @@ from connectors.m365.retry import with_throttling
 
 T = TypeVar("T")
 Json = dict[str, Any]
+
+_MAILBOX = re.compile(r"(?:^|/)users/([^/?#]+)", re.IGNORECASE)
+INVALID_TOKEN = "InvalidAuthenticationToken"
+
+
+def mailbox_of(url: str) -> str | None:
+    """The mailbox a Graph URL addresses (`/users/{upn}/...`), lower-cased; None for others."""
+    path = urlsplit(url).path if "://" in url else url.split("?", 1)[0]
+    found = _MAILBOX.search(path)
+    return unquote(found.group(1)).lower() if found else None
 
 
 class GraphError(FatalError):
@@ -41,6 +56,11 @@ class GraphClient:
         self.root = str(settings.graph_url).rstrip("/") + "/v1.0"
         #: Graph requests this client made.
         self.calls = 0
+        #: Token renewals forced by Graph answering 401 InvalidAuthenticationToken.
+        self.renewals = 0
+        self.max_concurrency_per_mailbox = settings.max_concurrency_per_mailbox
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots_lock = threading.Lock()
 
     def user_path(self, mailbox: str) -> str:
         return f"{self.root}/users/{quote(mailbox)}"
@@ -48,11 +68,18 @@ class GraphClient:
     def get(
         self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
     ) -> Json:
-        extra = {"headers": dict(headers)} if headers else {}
+        extra: dict[str, Any] = {"headers": dict(headers)} if headers else {}
         return self.request("GET", url, params=params, **extra).json()
 
-    def post(self, url: str, body: Json) -> requests.Response:
-        return self.request("POST", url, data=body)
+    def post(self, url: str, body: Json, *, idempotent: bool | None = None) -> requests.Response:
+        """POST JSON; `idempotent=True` when a repeat is harmless (an idempotency key)."""
+        return self.request("POST", url, idempotent=idempotent, data=body)
+
+    def patch(self, url: str, body: Json) -> requests.Response:
+        return self.request("PATCH", url, idempotent=True, data=body)
+
+    def delete(self, url: str) -> requests.Response:
+        return self.request("DELETE", url)
 
     def pages(
         self,
@@ -69,26 +96,86 @@ class GraphClient:
                 return
             page = self.get(next_link, headers=headers)
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
         """One Graph request via O365's connection, throttling handled."""
         send = getattr(self.account.con, method.lower())
-        return self.guard(lambda: send(url, **kwargs), method=method, what=f"{method} {url}")
+        return self.guard(
+            lambda: send(url, **kwargs),
+            method=method,
+            what=f"{method} {url}",
+            mailbox=mailbox_of(url),
+            idempotent=idempotent,
+        )
 
-    def guard(self, call: Callable[[], T], *, method: str, what: str) -> T:
-        """Run an O365 call with kamsync's throttling policy and error types."""
+    def guard(
+        self,
+        call: Callable[[], T],
+        *,
+        method: str,
+        what: str,
+        mailbox: str | None = None,
+        idempotent: bool | None = None,
+    ) -> T:
+        """Run an O365 call with kamsync's throttling policy, token renewal and error types."""
 
         def counted() -> T:
-            self.calls += 1
-            return call()
+            with self._slot(mailbox):
+                self.calls += 1
+                return call()
 
         try:
-            return with_throttling(counted, method=method)
+            try:
+                return with_throttling(counted, method=method, idempotent=idempotent)
+            except requests.HTTPError as exc:
+                if not _invalid_token(exc):
+                    raise
+                self.renew_token()
+                return with_throttling(counted, method=method, idempotent=idempotent)
         except requests.HTTPError as exc:
             raise _graph_error(exc, what) from None
         except ConnectorError:
             raise
         except requests.RequestException as exc:
             raise FatalError(f"Microsoft Graph {what} failed: {redact(str(exc))}") from None
+
+    def renew_token(self) -> None:
+        """Drop the cached app token and get a new one (Graph refused the current one)."""
+        connection = self.account.con
+        connection.msal_client.remove_tokens_for_client()
+        connection.refresh_token()
+        self.renewals += 1
+
+    def _slot(self, mailbox: str | None) -> threading.BoundedSemaphore | _NoSlot:
+        if mailbox is None:
+            return _NoSlot()
+        with self._slots_lock:
+            slot = self._slots.get(mailbox)
+            if slot is None:
+                slot = threading.BoundedSemaphore(self.max_concurrency_per_mailbox)
+                self._slots[mailbox] = slot
+        return slot
+
+
+class _NoSlot:
+    """A context manager that holds nothing (requests addressing no mailbox)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def _invalid_token(exc: requests.HTTPError) -> bool:
+    response = exc.response
+    if response is None or response.status_code != 401:
+        return False
+    try:
+        return bool(response.json().get("error", {}).get("code") == INVALID_TOKEN)
+    except ValueError:
+        return False
 
 
 def _graph_error(exc: requests.HTTPError, what: str) -> ConnectorError:

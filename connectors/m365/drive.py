@@ -1,15 +1,30 @@
-"""OneDrive: put a report file in a user's folder, replacing an older copy."""
+"""OneDrive: put a file at a path in a user's drive, small or large, exactly once.
+
+Up to 4 MB a file goes in one `PUT ...:/content`; above, through an upload
+session in ranges that are multiples of 320 KiB. A range cut off (connection
+error, 5xx, throttling) resumes from the session's `nextExpectedRanges`; a
+session that cannot be finished is cancelled. Either way the drive ends with
+one file at the path (missing folders on the path are created by Graph).
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from functools import partial
-from io import BytesIO
+from typing import Any
+from urllib.parse import quote
 
-from O365.drive import Drive, Folder
+import requests
 
-from connectors.errors import FatalError
-from connectors.m365.client import GraphClient, GraphError
+from connectors.errors import FatalError, RetriableError, redact
+from connectors.m365.client import GraphClient, GraphError, Json
+from connectors.m365.retry import ATTEMPTS, retry_after
+
+SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024
+FRAGMENT_QUANTUM = 327_680
+#: 10 × 320 KiB = 3.125 MiB a request (Graph takes at most 60 MiB).
+DEFAULT_CHUNK = 10 * FRAGMENT_QUANTUM
+CONFLICT_BEHAVIOURS = ("fail", "replace", "rename")
 
 
 @dataclass(frozen=True)
@@ -23,46 +38,154 @@ class DriveFile:
 
 
 def upload_file(
-    client: GraphClient, user: str, folder: str, name: str, content: bytes
+    client: GraphClient,
+    user: str,
+    folder: str,
+    name: str,
+    content: bytes,
+    *,
+    conflict: str = "replace",
+    chunk_size: int = DEFAULT_CHUNK,
 ) -> DriveFile:
-    """Upload `content` as `folder/name` in `user`'s OneDrive (simple upload, ≤ 4 MB)."""
-    target = _ensure_folder(client, user, folder)
-    item = client.guard(
-        lambda: target.upload_file(
-            None, item_name=name, stream=BytesIO(content), stream_size=len(content)
-        ),
-        method="PUT",
-        what=f"upload {folder}/{name} to OneDrive of {user}",
-    )
-    if item is None:
-        raise FatalError(f"OneDrive of {user} returned nothing for the upload of {name}")
-    return DriveFile(item.object_id, f"{folder.strip('/')}/{name}", item.web_url, int(item.size))
-
-
-def _ensure_folder(client: GraphClient, user: str, folder: str) -> Folder:
-    drive = client.guard(
-        lambda: client.account.storage(resource=user).get_default_drive(),
-        method="GET",
-        what=f"open OneDrive of {user}",
-    )
-    current = client.guard(drive.get_root_folder, method="GET", what=f"OneDrive root of {user}")
-    path = ""
-    for name in [segment for segment in folder.split("/") if segment]:
-        path += "/" + name
-        current = _existing_folder(client, drive, path) or client.guard(
-            partial(current.create_child_folder, name),
-            method="POST",
-            what=f"create folder {path} in OneDrive of {user}",
+    """Upload `content` as `folder/name` in `user`'s OneDrive (`conflict`: fail|replace|rename)."""
+    if conflict not in CONFLICT_BEHAVIOURS:
+        raise ValueError(f"conflict must be one of {CONFLICT_BEHAVIOURS}, not {conflict!r}")
+    if chunk_size <= 0 or chunk_size % FRAGMENT_QUANTUM:
+        raise ValueError(f"chunk_size must be a positive multiple of {FRAGMENT_QUANTUM}")
+    path = "/".join([*(part for part in folder.split("/") if part), name])
+    item_url = f"{client.user_path(user)}/drive/root:/{quote(path)}:"
+    if len(content) <= SIMPLE_UPLOAD_LIMIT:
+        url = f"{item_url}/content"
+        response = client.guard(
+            lambda: client.account.con.put(
+                url,
+                data=content,
+                params={"@microsoft.graph.conflictBehavior": conflict},
+                headers={"Content-type": "application/octet-stream"},
+            ),
+            # A PUT that renames is not idempotent: a repeat after a lost answer makes "x 1".
+            method="POST" if conflict == "rename" else "PUT",
+            what=f"PUT {url}",
         )
-    return current
+        item = response.json()
+    else:
+        item = _upload_in_session(client, item_url, content, conflict, chunk_size)
+    folder_path = "/".join(part for part in folder.split("/") if part)
+    stored = f"{folder_path}/{item['name']}" if folder_path else str(item["name"])
+    return DriveFile(str(item["id"]), stored, str(item.get("webUrl", "")), int(item["size"]))
 
 
-def _existing_folder(client: GraphClient, drive: Drive, path: str) -> Folder | None:
+def _upload_in_session(
+    client: GraphClient, item_url: str, content: bytes, conflict: str, chunk_size: int
+) -> Json:
+    body = {"item": {"@microsoft.graph.conflictBehavior": conflict}}
+    session = client.request("POST", f"{item_url}/createUploadSession", data=body).json()
+    upload_url = str(session["uploadUrl"])
     try:
-        return client.guard(
-            lambda: drive.get_item_by_path(path), method="GET", what=f"find OneDrive {path}"
+        return _send_ranges(
+            client, upload_url, item_url, content, chunk_size, rename=conflict == "rename"
         )
-    except GraphError as exc:
-        if exc.status == 404:
-            return None
+    except BaseException:
+        _cancel(client, upload_url)
         raise
+
+
+def _send_ranges(
+    client: GraphClient,
+    upload_url: str,
+    item_url: str,
+    content: bytes,
+    chunk_size: int,
+    *,
+    rename: bool,
+) -> Json:
+    """PUT the ranges in order; after a failed range, ask the session where to go on."""
+    offset, failures = 0, 0
+    while True:
+        chunk = content[offset : offset + chunk_size]
+        try:
+            response = _put_range(client, upload_url, offset, chunk, len(content))
+        except (requests.ConnectionError, requests.Timeout, requests.HTTPError) as exc:
+            failures += 1
+            response_of = getattr(exc, "response", None)
+            if not _resumable(response_of) or failures >= ATTEMPTS:
+                raise _upload_error(exc, upload_url) from None
+            time.sleep(retry_after(response_of, failures))
+            next_offset = _next_expected(client, upload_url)
+            if next_offset is None:  # the last range landed and committed the file
+                if rename:
+                    raise RetriableError(
+                        f"OneDrive upload to {item_url} committed but its answer was lost; "
+                        "with conflict 'rename' the file's final name is unknown"
+                    ) from None
+                return client.get(item_url)
+            offset = next_offset
+            continue
+        if response.status_code in (200, 201):
+            result: Json = response.json()
+            return result
+        offset = _range_start(response.json()["nextExpectedRanges"])
+
+
+def _put_range(
+    client: GraphClient, upload_url: str, first: int, chunk: bytes, total: int
+) -> requests.Response:
+    """One range, without the bearer token (the upload URL is pre-authenticated)."""
+    headers = {
+        "Content-Length": str(len(chunk)),
+        "Content-Range": f"bytes {first}-{first + len(chunk) - 1}/{total}",
+        "Content-type": "application/octet-stream",
+    }
+    client.calls += 1
+    response: requests.Response = client.account.con.naive_request(
+        upload_url, "PUT", data=chunk, headers=headers
+    )
+    return response
+
+
+def _resumable(response: requests.Response | None) -> bool:
+    """In transit, throttled, a server fault or a range mismatch: the session can tell."""
+    return response is None or response.status_code in (416, 429) or response.status_code >= 500
+
+
+def _next_expected(client: GraphClient, upload_url: str) -> int | None:
+    """The offset the session expects next; None once the session is gone (committed)."""
+    try:
+        client.calls += 1
+        status = client.account.con.naive_request(upload_url, "GET").json()
+    except requests.HTTPError as exc:
+        if exc.response is not None and exc.response.status_code == 404:
+            return None
+        raise _upload_error(exc, upload_url) from None
+    return _range_start(status["nextExpectedRanges"])
+
+
+def _range_start(ranges: list[str]) -> int:
+    return min(int(str(item).split("-")[0]) for item in ranges)
+
+
+def _cancel(client: GraphClient, upload_url: str) -> None:
+    """Best effort: delete the session's temporary bytes."""
+    try:
+        client.calls += 1
+        client.account.con.naive_request(upload_url, "DELETE")
+    except requests.RequestException:
+        pass
+
+
+def _upload_error(exc: requests.RequestException, upload_url: str) -> Exception:
+    response: Any = getattr(exc, "response", None)
+    where = upload_url.split("?")[0]
+    if response is None:
+        return RetriableError(f"OneDrive upload to {where} failed in transit: {redact(str(exc))}")
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    code = str(error.get("code", "")) or str(response.status_code)
+    message = f"OneDrive upload to {where} answered {response.status_code} {code}"
+    if response.status_code >= 500 or response.status_code == 429:
+        return RetriableError(message)
+    if response.status_code == 409:
+        return GraphError(message, 409, code)
+    return FatalError(message + f": {error.get('message', '')}")

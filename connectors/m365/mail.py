@@ -1,19 +1,27 @@
-"""Outlook mail: read Inbox and Sent Items incrementally."""
+"""Outlook mail: Inbox and Sent Items of a mailbox through per-folder message delta.
+
+The first round of a folder (and every round after Graph dropped its sync
+state) is a full one, bounded by the mail horizon (`receivedDateTime ge`);
+later rounds bring only what changed. Each page comes as a `MessageBatch`
+whose watermark (a `DeltaState`) is committed with its rows, so a crash
+resumes mid-round. Only the fields attribution needs are read, plus bodies
+when configured.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from connectors.m365.client import GraphClient
+from connectors.m365.delta import DeltaState, delta_pages
 
 FOLDERS = ("inbox", "sentitems")
-PAGE_SIZE = 500
-OVERLAP = timedelta(minutes=5)
+PAGE_SIZE = 100
 MESSAGE_FIELDS = (
     "id,internetMessageId,conversationId,subject,from,toRecipients,ccRecipients,"
     "receivedDateTime,sentDateTime,hasAttachments"
@@ -21,49 +29,72 @@ MESSAGE_FIELDS = (
 #: Columns of the `m365/messages` mirror table.
 MESSAGE_COLUMNS = [
     "id", "mailbox", "folder", "internet_message_id", "conversation_id", "subject",
-    "sender", "recipients", "received_at", "sent_at", "has_attachments",
+    "sender", "recipients", "received_at", "sent_at", "has_attachments", "body", "sync_round",
 ]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class MessageBatch:
-    """One page of a mailbox folder, and the watermark to commit with it."""
+    """One delta page of a mailbox folder, and the watermark to commit with it."""
 
     mailbox: str
     folder: str
     messages: pd.DataFrame
     watermark: str
+    #: ids Graph reported deleted from (or moved out of) the folder
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> DeltaState:
+        state = DeltaState.load(self.watermark)
+        assert state is not None
+        return state
 
 
 def read_messages(
-    client: GraphClient, mailbox: str, folder: str, since: str | None, horizon: timedelta
+    client: GraphClient,
+    mailbox: str,
+    folder: str,
+    since: str | None,
+    horizon: timedelta,
+    *,
+    include_bodies: bool = False,
+    page_size: int = PAGE_SIZE,
 ) -> Iterator[MessageBatch]:
-    """Messages received since the watermark (or within the horizon), oldest first."""
-    start = (
-        datetime.fromisoformat(since.replace("Z", "+00:00")) - OVERLAP
-        if since
-        else datetime.now(UTC) - horizon
-    )
-    params = {
-        "$select": MESSAGE_FIELDS,
-        "$filter": f"receivedDateTime ge {start.strftime('%Y-%m-%dT%H:%M:%SZ')}",
-        "$orderby": "receivedDateTime asc",
-        "$top": PAGE_SIZE,
-    }
-    url = f"{client.user_path(mailbox)}/mailFolders/{folder}/messages"
-    for page in client.pages(url, params):
-        if page:
-            rows = [flatten_message(mailbox, folder, message) for message in page]
-            frame = pd.DataFrame.from_records(rows, columns=MESSAGE_COLUMNS)
-            yield MessageBatch(mailbox, folder, frame, rows[-1]["received_at"])
+    """The folder's changes since the watermark `since` (None: a full round within the horizon).
+
+    Raises `DeltaReset` when Graph lost the stored round: call again with None.
+    """
+    state = DeltaState.load(since)
+    if state is None:
+        now = datetime.now(UTC)
+        start = (now - horizon).strftime("%Y-%m-%dT%H:%M:%SZ")
+        select = MESSAGE_FIELDS + (",body" if include_bodies else "")
+        params = {"$select": select, "$filter": f"receivedDateTime ge {start}"}
+        url = f"{client.user_path(mailbox)}/mailFolders/{folder}/messages/delta"
+        state = DeltaState(link="", round=now.isoformat(), full=True, done=False, since=start)
+        pages = delta_pages(client, url, params, page_size=page_size)
+    else:
+        full = state.full and not state.done
+        state = DeltaState(state.link, state.round, full, done=False, since=state.since)
+        pages = delta_pages(client, state.link, page_size=page_size)
+    for page in pages:
+        rows = [flatten_message(mailbox, folder, message, state.round) for message in page.items]
+        rows.sort(key=lambda row: str(row["received_at"] or ""))
+        frame = pd.DataFrame.from_records(rows, columns=MESSAGE_COLUMNS)
+        kept = DeltaState(page.link, state.round, state.full, page.done, state.since)
+        yield MessageBatch(mailbox, folder, frame, kept.dump(), page.removed)
 
 
-def flatten_message(mailbox: str, folder: str, message: dict[str, Any]) -> dict[str, Any]:
+def flatten_message(
+    mailbox: str, folder: str, message: dict[str, Any], sync_round: str | None = None
+) -> dict[str, Any]:
     """A Graph message as one mirror row: addresses lower-cased, to and cc together."""
     recipients = [
         _address(entry)
-        for entry in message.get("toRecipients", []) + message.get("ccRecipients", [])
+        for entry in (message.get("toRecipients") or []) + (message.get("ccRecipients") or [])
     ]
+    body = message.get("body")
     return {
         "id": message["id"],
         "mailbox": mailbox,
@@ -76,6 +107,8 @@ def flatten_message(mailbox: str, folder: str, message: dict[str, Any]) -> dict[
         "received_at": message.get("receivedDateTime"),
         "sent_at": message.get("sentDateTime"),
         "has_attachments": bool(message.get("hasAttachments")),
+        "body": body.get("content") if isinstance(body, dict) else None,
+        "sync_round": sync_round,
     }
 
 

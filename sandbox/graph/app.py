@@ -1,7 +1,8 @@
 """The Graph stand-in as one ASGI app: Entra authority, Graph v1.0, download links.
 
 Middleware, outermost first: request ids on every response, then the bearer
-check on every /v1.0 path. Unknown /v1.0 routes answer Graph's 400
+check on every /v1.0 path, armed faults (sandbox/graph/faults.py), then
+Outlook's per-mailbox limits (sandbox/graph/limits.py). Unknown /v1.0 routes answer Graph's 400
 "Resource not found for the segment".
 """
 
@@ -12,20 +13,29 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from sandbox.graph.admin import admin_routes
 from sandbox.graph.authority import authority_routes
+from sandbox.graph.batch import batch_routes
 from sandbox.graph.calendar import calendar_routes
 from sandbox.graph.directory import GraphContext
 from sandbox.graph.drive import drive_routes
 from sandbox.graph.errors import GraphError, handle_graph_error, handle_http_error
+from sandbox.graph.faults import FaultInjection, fault_routes
+from sandbox.graph.html_view import html_routes
 from sandbox.graph.http import RequestIdMiddleware
+from sandbox.graph.limits import Limiter, LimitSettings, LimitsMiddleware
 from sandbox.graph.mail import mail_routes
 from sandbox.graph.mail_attachments import attachment_routes
+from sandbox.graph.mail_delta import mail_delta_routes
 from sandbox.graph.sendmail import send_routes
+from sandbox.graph.sync_admin import sync_admin_routes
+from sandbox.graph.todo_delta import todo_delta_routes
 from sandbox.graph.todo_links import todo_link_routes
 from sandbox.graph.todo_lists import todo_list_routes
 from sandbox.graph.todo_tasks import todo_task_routes
 from sandbox.graph.tokens import BearerAuthMiddleware
 from sandbox.graph.users import user_routes
+from sandbox.graph.workbook import workbook_routes
 from sandbox.state import DocStore
 
 
@@ -33,6 +43,13 @@ def graph_routes() -> list[BaseRoute]:
     """Every route; more specific paths come before the ones that would swallow them."""
     return [
         *authority_routes(),
+        *admin_routes(),
+        *fault_routes(),
+        *html_routes(),
+        *batch_routes(),
+        *sync_admin_routes(),
+        *mail_delta_routes(),
+        *todo_delta_routes(),
         *send_routes(),
         *attachment_routes(),
         *mail_routes(),
@@ -40,6 +57,7 @@ def graph_routes() -> list[BaseRoute]:
         *todo_link_routes(),
         *todo_task_routes(),
         *todo_list_routes(),
+        *workbook_routes(),
         *drive_routes(),
         *user_routes(),
     ]
@@ -52,16 +70,21 @@ def create_app(
     client_id: str,
     client_secret: str,
     token_lifetime_seconds: int = 3600,
+    limits: LimitSettings | None = None,
 ) -> Starlette:
     """The authority (msal authority `{base}/{tenant_id}`) and Graph (`{base}/v1.0/`)."""
     context = GraphContext(store, tenant_id, client_id, client_secret, token_lifetime_seconds)
+    limiter = Limiter(limits)
     app = Starlette(
         routes=graph_routes(),
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(BearerAuthMiddleware, context=context),
+            Middleware(FaultInjection, context=context),
+            Middleware(LimitsMiddleware, limiter=limiter),
         ],
         exception_handlers={GraphError: handle_graph_error, HTTPException: handle_http_error},
     )
     app.state.graph = context
+    app.state.limiter = limiter
     return app

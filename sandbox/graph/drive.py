@@ -3,8 +3,11 @@
 Items are addressed by id (`items/{id}`, `root`) or by path (`root:/a/b:`).
 Folders are created with `POST .../children` (conflicts fail unless asked
 otherwise); small files are uploaded with `PUT ...:/{name}:/content` (up to
-4 MB; missing parent folders on the path form are created; 201 new, 200
-replaced). `GET .../content` answers 302 to a pre-authenticated link.
+4 MB; `?@microsoft.graph.conflictBehavior=` fail|replace|rename, replace by
+default; `If-Match` with a stale eTag/cTag answers 412; missing parent folders
+on the path form are created; 201 new, 200 replaced); larger ones through
+`createUploadSession` (sandbox/graph/upload_sessions.py). `GET .../content`
+answers 302 to a pre-authenticated link.
 """
 
 from __future__ import annotations
@@ -15,63 +18,38 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from sandbox.graph.directory import DRIVES, drive_items_of, find_user, graph_context
+from sandbox.graph.directory import DRIVES, drive_items_of, graph_context
+from sandbox.graph.drive_address import addressed_drive, addressed_item, item_context
 from sandbox.graph.drive_items import (
     check_conflict_behaviour,
     children,
     create_folder,
     delete_item,
-    drive_id_of,
     ensure_folders,
     file_bytes,
     find_item,
     put_file,
-    resolve_path,
 )
-from sandbox.graph.drive_json import download_url, drive_json, item_json, read_download_token
-from sandbox.graph.errors import GraphError, directory_object_not_found, drive_item_not_found
+from sandbox.graph.drive_json import (
+    ctag,
+    download_url,
+    drive_json,
+    etag,
+    item_json,
+    read_download_token,
+)
+from sandbox.graph.errors import GraphError, drive_item_not_found
 from sandbox.graph.http import context_url, graph_json, no_content, read_json
 from sandbox.graph.odata import OrderKey
 from sandbox.graph.query import Paging, page_response, parse_collection_query
 from sandbox.graph.schema import DRIVE_ITEM
-from sandbox.state import Doc
+from sandbox.graph.upload_sessions import open_session, upload_session_routes
+from sandbox.state import Doc, DocStore
 
 SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024
 CHILDREN_PAGING = Paging(default_size=200, max_size=999, style="skiptoken")
 BY_NAME = [OrderKey(("name",), False)]
 _CONFLICT = "@microsoft.graph.conflictBehavior"
-
-
-def addressed_drive(request: Request) -> Doc:
-    """The drive the path names: a user's OneDrive or a drive by id."""
-    store = graph_context(request).store
-    params = request.path_params
-    owner = None
-    if "user" in params:
-        owner = find_user(store, params["user"])
-        if owner is None:
-            raise directory_object_not_found(params["user"])
-    drive_id = params.get("drive") or drive_id_of(owner["id"] if owner else "")
-    drive = store.get(DRIVES, drive_id)
-    if drive is None or (owner is not None and drive["_ownerId"] != owner["id"]):
-        raise drive_item_not_found()
-    return drive
-
-
-def _addressed_item(request: Request, drive: Doc) -> Doc:
-    store = graph_context(request).store
-    params = request.path_params
-    if "path" in params:
-        item = resolve_path(store, drive, params["path"])
-    else:
-        item = find_item(store, drive, params.get("item", "root"))
-    if item is None:
-        raise drive_item_not_found()
-    return item
-
-
-def _context(request: Request, drive: Doc, suffix: str) -> str:
-    return context_url(request, f"drives('{drive['id']}'){suffix}")
 
 
 async def get_drive(request: Request) -> Response:
@@ -82,17 +60,17 @@ async def get_drive(request: Request) -> Response:
 
 async def get_item(request: Request) -> Response:
     drive = addressed_drive(request)
-    item = _addressed_item(request, drive)
-    body = {"@odata.context": _context(request, drive, "/items/$entity")}
+    item = addressed_item(request, drive)
+    body = {"@odata.context": item_context(request, drive, "/items/$entity")}
     return graph_json(body | item_json(request, drive, item))
 
 
 async def list_children(request: Request) -> Response:
     drive = addressed_drive(request)
-    folder = _addressed_item(request, drive)
+    folder = addressed_item(request, drive)
     query = parse_collection_query(request, DRIVE_ITEM, CHILDREN_PAGING)
     items = query.apply(children(graph_context(request).store, drive, folder), BY_NAME)
-    context = _context(request, drive, f"/items('{folder['id']}')/children")
+    context = item_context(request, drive, f"/items('{folder['id']}')/children")
     return page_response(
         request,
         items,
@@ -106,13 +84,13 @@ async def list_children(request: Request) -> Response:
 async def create_child(request: Request) -> Response:
     """POST .../children with `folder: {}`: a new folder."""
     drive = addressed_drive(request)
-    parent = _addressed_item(request, drive)
+    parent = addressed_item(request, drive)
     body = await read_json(request)
     if "folder" not in body or "folder" not in parent:
         raise GraphError(400, "invalidRequest", "Only folders can be created with this request.")
     behaviour = check_conflict_behaviour(body.get(_CONFLICT), "fail")
     folder = create_folder(graph_context(request).store, drive, parent, body.get("name"), behaviour)
-    payload = {"@odata.context": _context(request, drive, "/items/$entity")}
+    payload = {"@odata.context": item_context(request, drive, "/items/$entity")}
     return graph_json(payload | item_json(request, drive, folder), status=201)
 
 
@@ -129,16 +107,53 @@ async def upload_content(request: Request) -> Response:
         *folders, name = [part for part in params["path"].split("/") if part] or [""]
         parent = ensure_folders(store, drive, folders)
     else:
-        parent, name = _addressed_item(request, drive), params["name"]
+        parent, name = addressed_item(request, drive), params["name"]
+    _check_if_match(request, store, drive, parent, name)
     item, created = put_file(store, drive, parent, name, content, behaviour)
-    payload = {"@odata.context": _context(request, drive, "/items/$entity")}
+    payload = {"@odata.context": item_context(request, drive, "/items/$entity")}
     return graph_json(payload | item_json(request, drive, item), status=201 if created else 200)
+
+
+def _check_if_match(request: Request, store: DocStore, drive: Doc, parent: Doc, name: str) -> None:
+    """`If-Match` with an eTag or cTag: 412 unless it names the file's current version."""
+    wanted = request.headers.get("if-match")
+    if not wanted or wanted.strip() == "*":
+        return
+    current = next(
+        (c for c in children(store, drive, parent) if c["name"].lower() == name.lower()), None
+    )
+    if current is None or wanted.strip() not in (etag(current), ctag(current)):
+        raise GraphError(412, "resourceModified", "ETag does not match current item's value")
+
+
+async def create_upload_session(request: Request) -> Response:
+    """POST `...:/{name}:/createUploadSession` (new file) or `items/{id}/createUploadSession`."""
+    drive = addressed_drive(request)
+    store = graph_context(request).store
+    raw = await request.body()
+    body = await read_json(request) if raw.strip() else {}
+    params = request.path_params
+    if "path" in params:
+        *folders, name = [part for part in params["path"].split("/") if part] or [""]
+        parent = ensure_folders(store, drive, folders)
+    elif "name" in params:
+        parent, name = addressed_item(request, drive), params["name"]
+    else:
+        existing = addressed_item(request, drive)
+        if "file" not in existing:
+            raise GraphError(400, "invalidRequest", "An upload session needs a file, not a folder.")
+        parent = find_item(store, drive, existing["_parentId"]) or existing
+        name = existing["name"]
+        body = body | {
+            "item": {"@microsoft.graph.conflictBehavior": "replace"} | body.get("item", {})
+        }
+    return open_session(request, drive, parent, name, body)
 
 
 async def download_content(request: Request) -> Response:
     """GET .../content: 302 to a download link, as Graph does."""
     drive = addressed_drive(request)
-    item = _addressed_item(request, drive)
+    item = addressed_item(request, drive)
     if "file" not in item:
         raise drive_item_not_found()
     return RedirectResponse(download_url(request, graph_context(request), drive, item), 302)
@@ -146,7 +161,7 @@ async def download_content(request: Request) -> Response:
 
 async def remove_item(request: Request) -> Response:
     drive = addressed_drive(request)
-    item = _addressed_item(request, drive)
+    item = addressed_item(request, drive)
     if "root" in item:
         raise GraphError(403, "accessDenied", "The root folder can't be deleted.")
     delete_item(graph_context(request).store, drive, item)
@@ -187,6 +202,9 @@ def _item_routes(prefix: str) -> list[Route]:
         route("/items/{item}/children", list_children),
         route("/items/{item}/children", create_child, "POST"),
         route("/items/{item}/content", download_content),
+        route("/items/{item}/createUploadSession", create_upload_session, "POST"),
+        route("/items/{item}:/{name}:/createUploadSession", create_upload_session, "POST"),
+        route("/root:/{path:path}:/createUploadSession", create_upload_session, "POST"),
         route("/items/{item}:/{name}:/content", upload_content, "PUT"),
         route("/root:/{path:path}:/children", list_children),
         route("/root:/{path:path}:/children", create_child, "POST"),
@@ -208,4 +226,5 @@ def drive_routes() -> list[Route]:
         routes.append(Route(prefix, get_drive, methods=["GET"]))
         routes += _item_routes(prefix)
     routes.append(Route("/personal/{site}/_layouts/15/download.aspx", serve_download))
+    routes += upload_session_routes()
     return routes

@@ -2,7 +2,8 @@
 
 Items form a tree through `_parentId`; names are unique per folder ignoring
 case, as in OneDrive. File bytes live base64-encoded in a separate
-collection (small files only: simple upload stops at 4 MB). Name conflicts
+collection. `_version` (the eTag) moves on every change, `_contentVersion`
+(the cTag) only when the bytes change. Name conflicts
 follow `@microsoft.graph.conflictBehavior`: fail (409 nameAlreadyExists),
 replace, or rename ("Report 1.xlsx").
 """
@@ -202,6 +203,7 @@ def put_file(
         "file": {"mimeType": mime_type},
         "_parentId": parent["id"],
         "_version": int(item.get("_version", 0)) + 1,
+        "_contentVersion": int(item.get("_contentVersion", 0)) + 1,
     }
     store.put(drive_items_of(drive["id"]), item["id"], item)
     store.put(

@@ -64,8 +64,6 @@ def drive_json(request: Request, drive: Doc) -> dict[str, Any]:
 def item_json(request: Request, drive: Doc, item: Doc) -> dict[str, Any]:
     """A driveItem: identity, tags, parentReference with its path, and its facet."""
     context = graph_context(request)
-    tag = "{" + str(uuid.uuid5(uuid.NAMESPACE_OID, item["id"])).upper() + "}"
-    version = item.get("_version", 1)
     folders = ancestry(context.store, drive, item)
     names = [folder["name"] for folder in folders]
     shaped: dict[str, Any] = {}
@@ -73,12 +71,12 @@ def item_json(request: Request, drive: Doc, item: Doc) -> dict[str, Any]:
         shaped["@microsoft.graph.downloadUrl"] = download_url(request, context, drive, item)
     shaped |= {
         "createdDateTime": item["createdDateTime"],
-        "eTag": f'"{tag},{version}"',
+        "eTag": etag(item),
         "id": item["id"],
         "lastModifiedDateTime": item["lastModifiedDateTime"],
         "name": item["name"],
         "webUrl": _web_url(request, drive, item, names),
-        "cTag": f'"c:{tag},{version}"',
+        "cTag": ctag(item),
         "size": item.get("size", 0),
         "createdBy": _identity(context, drive),
         "lastModifiedBy": _identity(context, drive),
@@ -95,6 +93,20 @@ def item_json(request: Request, drive: Doc, item: Doc) -> dict[str, Any]:
     if "root" in item:
         shaped["root"] = {}
     return shaped
+
+
+def _tag(item: Doc) -> str:
+    return "{" + str(uuid.uuid5(uuid.NAMESPACE_OID, item["id"])).upper() + "}"
+
+
+def etag(item: Doc) -> str:
+    """Moves on any change of the item (metadata or content)."""
+    return f'"{_tag(item)},{item.get("_version", 1)}"'
+
+
+def ctag(item: Doc) -> str:
+    """Moves only when the content changes."""
+    return f'"c:{_tag(item)},{item.get("_contentVersion", item.get("_version", 1))}"'
 
 
 def _web_url(request: Request, drive: Doc, item: Doc, names: list[str]) -> str:

@@ -2,9 +2,11 @@
 
 `GET /users/{u}/messages` and `/mailFolders/{f}/messages` page 10 at a time
 (up to 1000) with `$skip` nextLinks, newest first, and enforce Exchange's
-rule that `$orderby` properties lead the `$filter`. Deleting a message moves
+rule that `$orderby` properties lead the `$filter`. `POST .../move` files a
+message in another folder. Deleting a message moves
 it to Deleted Items under a new id, as Exchange does; deleting it there
-removes it for good.
+removes it for good. Both leave a tombstone for the folder the message left,
+so that folder's message delta reports it `@removed`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sandbox.graph.changes import remove
 from sandbox.graph.directory import (
     attachments_of,
     folders_of,
@@ -23,6 +26,7 @@ from sandbox.graph.directory import (
     now_iso,
 )
 from sandbox.graph.errors import GraphError, item_not_found, unknown_body_property
+from sandbox.graph.expand import entity_expansions, with_expansions
 from sandbox.graph.http import context_url, graph_json, no_content, read_json, segment
 from sandbox.graph.mail_model import (
     find_folder,
@@ -103,7 +107,8 @@ async def get_message(request: Request) -> Response:
     select, _ = parse_entity_options(request, MESSAGE)
     fragment = f"{_mailbox_fragment(request)}/messages{select_suffix(select)}/$entity"
     body = {"@odata.context": context_url(request, fragment)}
-    return graph_json(body | shape_message(request, message, select))
+    shaped = shape_message(request, message, select)
+    return graph_json(body | with_expansions(shaped, message, entity_expansions(request, MESSAGE)))
 
 
 async def update_message(request: Request) -> Response:
@@ -143,7 +148,7 @@ async def delete_message(request: Request) -> Response:
     store = graph_context(request).store
     trash = folder_id(owner["id"], "deleteditems")
     if message["parentFolderId"] == trash:
-        store.delete(messages_of(owner["id"]), message["id"])
+        remove(store, messages_of(owner["id"]), message["id"], parentFolderId=trash)
         for attachment_id in message.get("_attachmentIds", []):
             store.delete(attachments_of(owner["id"]), attachment_id)
     else:
@@ -158,9 +163,24 @@ def move_message(store: DocStore, owner_id: str, message: Doc, target_folder_id:
         "parentFolderId": target_folder_id,
         "lastModifiedDateTime": now_iso(),
     }
-    store.delete(messages_of(owner_id), message["id"])
+    remove(store, messages_of(owner_id), message["id"], parentFolderId=message["parentFolderId"])
     store.put(messages_of(owner_id), moved["id"], touch_message(moved))
     return moved
+
+
+async def move_to_folder(request: Request) -> Response:
+    """POST .../messages/{id}/move `{"destinationId"}` (id or well-known name): 201, new id."""
+    owner, message = _addressed_message(request)
+    store = graph_context(request).store
+    body = await read_json(request)
+    destination = body.get("destinationId")
+    if not isinstance(destination, str) or not destination:
+        raise GraphError(400, "ErrorInvalidIdMalformed", "Id is malformed.")
+    target = find_folder(store, owner["id"], destination)
+    moved = move_message(store, owner["id"], message, target["id"])
+    fragment = f"{_mailbox_fragment(request)}/messages/$entity"
+    shaped = {"@odata.context": context_url(request, fragment)}
+    return graph_json(shaped | shape_message(request, moved, None), status=201)
 
 
 async def list_folders(request: Request) -> Response:
@@ -200,4 +220,7 @@ def mail_routes() -> list[Route]:
     for prefix in ("/v1.0/users/{user}", "/v1.0/users/{user}/mailFolders/{folder}"):
         for method, handler in item_methods.items():
             routes.append(Route(f"{prefix}/messages/{{message}}", handler, methods=[method]))
+        routes.append(
+            Route(f"{prefix}/messages/{{message}}/move", move_to_folder, methods=["POST"])
+        )
     return routes

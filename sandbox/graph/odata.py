@@ -2,7 +2,8 @@
 
 Supported: comparisons (`eq ne gt ge lt le`), `in (...)`, `and`/`or`/`not`,
 parentheses, property paths (`from/emailAddress/address`), the functions
-`startswith`, `endswith`, `contains`, the lambdas `any`/`all`, and literals
+`startswith`, `endswith`, `contains`, the lambdas `any`/`all` (any case: Graph's
+examples write `Any`), and literals
 (quoted strings with `''` escapes, numbers, `true`/`false`/`null`, unquoted
 ISO dates and datetimes). Parsing yields small AST nodes that `odata_eval`
 runs against stored documents.
@@ -49,7 +50,7 @@ path: NAME ("/" NAME)*
         | "null" -> null
 
 NAME: /[A-Za-z_][A-Za-z0-9_]*/
-LAMBDA.2: /\/(any|all)\(/
+LAMBDA.2: /\/(?i:any|all)\(/
 STRING: /'(?:[^']|'')*'/
 DATETIME.3: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?/
 DATE.2: /\d{4}-\d{2}-\d{2}/
@@ -145,7 +146,7 @@ class _ToAst(Transformer[Token, Any]):
         return Call(function, path, value)
 
     def lambda_(self, path: Path, opening: Token, variable: Token, body: Node) -> Node:
-        return Lambda(path, str(opening)[1:-1], str(variable), body)
+        return Lambda(path, str(opening)[1:-1].lower(), str(variable), body)
 
     def operator(self, token: Token) -> str:
         return str(token)

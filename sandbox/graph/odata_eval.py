@@ -51,10 +51,14 @@ def matches(node: Node, doc: Doc, scope: dict[str, Any] | None = None) -> bool:
 
 
 def resolve(doc: Doc, path: Path, scope: dict[str, Any] | None = None) -> Any:
-    """The value at a property path; the first segment may name a lambda variable."""
+    """The value at a property path; the first segment may name a lambda variable.
+
+    A property the stand-in keeps hidden (`_name`, e.g. extended properties) is
+    found under its public name: the query layer only lets filterable ones through.
+    """
     scope = scope or {}
     head, *rest = path
-    value: Any = scope[head] if head in scope else doc.get(head)
+    value: Any = scope[head] if head in scope else doc.get(head, doc.get(f"_{head}"))
     for name in rest:
         value = value.get(name) if isinstance(value, dict) else None
     return value

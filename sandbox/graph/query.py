@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.graph.errors import GraphError, bad_request
+from sandbox.graph.expand import parse_expand, with_expansions
 from sandbox.graph.http import base_url, graph_json
 from sandbox.graph.odata import (
     Node,
@@ -59,6 +60,8 @@ class CollectionQuery:
     filter: Node | None = None
     orderby: list[OrderKey] = field(default_factory=list)
     expand: set[str] = field(default_factory=set)
+    #: extended-property collection -> the `$filter` choosing which properties to show
+    extended: dict[str, Node] = field(default_factory=dict)
     preference_applied: str | None = None
 
     def apply(self, docs: list[Doc], default_order: list[OrderKey] | None = None) -> list[Doc]:
@@ -71,10 +74,12 @@ class CollectionQuery:
 def parse_entity_options(
     request: Request, resource: ResourceType, expandable: frozenset[str] = frozenset()
 ) -> tuple[list[str] | None, set[str]]:
-    """`$select` and `$expand` of a single-entity GET."""
+    """`$select` and `$expand` of a single-entity GET (see `entity_expansions` for the
+    extended properties an `$expand` asks for)."""
     _reject_unknown_options(request, _ENTITY_OPTIONS)
     params = request.query_params
-    return _parse_select(params.get("$select"), resource), _parse_expand(params, expandable)
+    names, _ = parse_expand(params, expandable, resource)
+    return _parse_select(params.get("$select"), resource), names
 
 
 def parse_collection_query(
@@ -90,7 +95,7 @@ def parse_collection_query(
     params = request.query_params
     query = CollectionQuery(page_size=paging.default_size)
     query.select = _parse_select(params.get("$select"), resource)
-    query.expand = _parse_expand(params, expandable)
+    query.expand, query.extended = parse_expand(params, expandable, resource)
     if "$filter" in params:
         query.filter = _parse_filter_option(params["$filter"], resource)
     if "$orderby" in params:
@@ -112,7 +117,8 @@ def page_response(
     """One page of `docs` (already filtered and ordered) with Graph's envelope."""
     end = query.offset + query.page_size
     payload: dict[str, Any] = {"@odata.context": context}
-    payload["value"] = [shape(doc) for doc in docs[query.offset : end]]
+    page = docs[query.offset : end]
+    payload["value"] = [with_expansions(shape(doc), doc, query.extended) for doc in page]
     if end < len(docs):
         payload["@odata.nextLink"] = _next_link(request, end, paging)
     headers = {"Preference-Applied": query.preference_applied} if query.preference_applied else {}
@@ -152,24 +158,13 @@ def _parse_select(text: str | None, resource: ResourceType) -> list[str] | None:
     return names
 
 
-def _parse_expand(params: Any, expandable: frozenset[str]) -> set[str]:
-    names = {name.strip() for name in params.get("$expand", "").split(",") if name.strip()}
-    unknown = sorted(names - expandable)
-    if unknown:
-        raise bad_request(
-            "Parsing OData Select and Expand failed: "
-            f"Could not find a property named '{unknown[0]}'."
-        )
-    return names
-
-
 def _parse_filter_option(text: str, resource: ResourceType) -> Node:
     try:
         node = parse_filter(text)
     except ODataSyntaxError as exc:
         raise bad_request(f"Invalid filter clause: {exc}") from exc
     for path in filter_paths(node):
-        if path[0] not in resource.properties:
+        if path[0] not in resource.properties | resource.extended:
             raise _unknown_property(resource, path[0])
     if functions_used(node) & _UNSUPPORTED_FUNCTIONS.get(resource.family, frozenset()):
         raise GraphError(400, "Request_UnsupportedQuery", "Unsupported Query.")

@@ -22,10 +22,15 @@ class ResourceType:
     select_only: frozenset[str] = frozenset()
     #: "outlook", "directory", "todo" or "drive": the family whose error codes apply
     family: str = "outlook"
+    #: extended-property collections: filtered on and `$expand`ed, never selected
+    extended: frozenset[str] = frozenset()
 
 
 def _names(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+_EXTENDED = _names("singleValueExtendedProperties multiValueExtendedProperties")
 
 
 USER = ResourceType(
@@ -54,6 +59,7 @@ MESSAGE = ResourceType(
         "internetMessageHeaders"
     ),
     select_only=_names("uniqueBody internetMessageHeaders"),
+    extended=_EXTENDED,
 )
 
 MAIL_FOLDER = ResourceType(
@@ -75,6 +81,7 @@ EVENT = ResourceType(
         "isDraft hideAttendees responseStatus body start end location locations recurrence "
         "attendees organizer onlineMeeting"
     ),
+    extended=_EXTENDED,
 )
 
 TODO_LIST = ResourceType(

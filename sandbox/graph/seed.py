@@ -5,6 +5,7 @@ from __future__ import annotations
 from sandbox.graph.directory import (
     TENANT,
     USERS,
+    attachments_of,
     events_of,
     folders_of,
     messages_of,
@@ -12,7 +13,7 @@ from sandbox.graph.directory import (
     stamp,
     todo_lists_of,
 )
-from sandbox.graph.drive_items import new_drive, save_drive
+from sandbox.graph.drive_items import ensure_folders, new_drive, put_file, save_drive
 from sandbox.graph.mail_model import body_preview, complete_message, mail_folders
 from sandbox.ids import graph_item_id
 from sandbox.seed.model import GraphSeed
@@ -22,12 +23,14 @@ from sandbox.state import Doc, DocStore
 def load_seed(store: DocStore, seed: GraphSeed) -> None:
     """Write the seeded tenant: each user gets Inbox, Sent Items, Drafts and Deleted
     Items, their messages and events, their To Do lists (with a default "Tasks"
-    list) and an empty OneDrive."""
+    list) and a OneDrive holding the seeded files."""
     now = now_iso()
     store.put(TENANT, "tenant", {"domain": seed.tenant_domain})
     store.put_many(USERS, [(str(user["id"]).lower(), user) for user in seed.users])
     for user in seed.users:
         _load_mailbox(store, user, seed.messages.get(user["id"], []), seed.tenant_domain)
+        attachments = seed.attachments.get(user["id"], [])
+        store.put_many(attachments_of(user["id"]), [(doc["id"], doc) for doc in attachments])
         events = [
             _complete_event(user, event, n)
             for n, event in enumerate(seed.events.get(user["id"], []))
@@ -35,7 +38,11 @@ def load_seed(store: DocStore, seed: GraphSeed) -> None:
         store.put_many(events_of(user["id"]), [(event["id"], event) for event in events])
         lists = _todo_lists(user, seed.todo_lists.get(user["id"], []))
         store.put_many(todo_lists_of(user["id"]), [(doc["id"], doc) for doc in lists])
-        save_drive(store, *new_drive(user, now))
+        drive, root = new_drive(user, now)
+        save_drive(store, drive, root)
+        for path, content in seed.files.get(user["id"], []):
+            *folders, name = [part for part in path.split("/") if part]
+            put_file(store, drive, ensure_folders(store, drive, folders), name, content, "replace")
 
 
 def _load_mailbox(store: DocStore, user: Doc, messages: list[Doc], domain: str) -> None:

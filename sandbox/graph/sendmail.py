@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sandbox.graph.changes import remove
 from sandbox.graph.directory import (
     attachments_of,
     email_address,
@@ -230,7 +231,7 @@ async def send_draft(request: Request) -> Response:
     ]
     message = {k: v for k, v in draft.items() if k not in _SERVER_SET and k != "_attachmentIds"}
     deliver(store, owner, message, attachments, save=True)
-    store.delete(messages_of(owner["id"]), draft["id"])
+    remove(store, messages_of(owner["id"]), draft["id"], parentFolderId=draft["parentFolderId"])
     return Response(status_code=202)
 
 

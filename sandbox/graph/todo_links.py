@@ -1,4 +1,7 @@
-"""Linked resources of a To Do task (where kamsync keeps the CRM record's id)."""
+"""Linked resources of a To Do task (where kamsync keeps the CRM record's id).
+
+Writing a linked resource modifies its task, so task delta reports the task again.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox.graph.directory import graph_context, linked_resources_of, public
+from sandbox.graph.directory import (
+    graph_context,
+    linked_resources_of,
+    now_iso,
+    public,
+    stamp,
+    todo_tasks_of,
+)
 from sandbox.graph.errors import todo_not_found
 from sandbox.graph.http import context_url, graph_json, no_content, read_json, segment
 from sandbox.graph.todo_model import linked_resource, links_of, owned_task
@@ -33,6 +43,13 @@ def _owned_link(request: Request) -> tuple[Doc, Doc]:
     return task, link
 
 
+def _touch_task(request: Request) -> None:
+    """Mark the task the path names as modified (its links changed)."""
+    task_list, task = owned_task(request)
+    touched = stamp(task | {"lastModifiedDateTime": now_iso()})
+    graph_context(request).store.put(todo_tasks_of(task_list["id"]), task["id"], touched)
+
+
 async def list_links(request: Request) -> Response:
     _, task = owned_task(request)
     value = links_of(graph_context(request).store, task["id"])
@@ -43,6 +60,7 @@ async def create_link(request: Request) -> Response:
     _, task = owned_task(request)
     link = linked_resource(str(uuid.uuid4()), await read_json(request))
     graph_context(request).store.put(linked_resources_of(task["id"]), link["id"], link)
+    _touch_task(request)
     body = {"@odata.context": context_url(request, f"{_fragment(request)}/$entity")}
     return graph_json(body | link, status=201)
 
@@ -58,6 +76,7 @@ async def update_link(request: Request) -> Response:
     changes = await read_json(request)
     updated = linked_resource(link["id"], {k: v for k, v in link.items() if k != "id"} | changes)
     graph_context(request).store.put(linked_resources_of(task["id"]), link["id"], updated)
+    _touch_task(request)
     body = {"@odata.context": context_url(request, f"{_fragment(request)}/$entity")}
     return graph_json(body | updated)
 
@@ -65,6 +84,7 @@ async def update_link(request: Request) -> Response:
 async def delete_link(request: Request) -> Response:
     task, link = _owned_link(request)
     graph_context(request).store.delete(linked_resources_of(task["id"]), link["id"])
+    _touch_task(request)
     return no_content()
 
 

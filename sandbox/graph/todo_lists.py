@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sandbox.graph.changes import remove
 from sandbox.graph.directory import (
     graph_context,
     mailbox_owner,
@@ -99,7 +100,7 @@ async def delete_list(request: Request) -> Response:
     store = graph_context(request).store
     for task in store.all(todo_tasks_of(task_list["id"])):
         delete_task(store, task_list["id"], task["id"])
-    store.delete(todo_lists_of(owner["id"]), task_list["id"])
+    remove(store, todo_lists_of(owner["id"]), task_list["id"])
     return no_content()
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 
+from sandbox.graph.changes import remove
 from sandbox.graph.directory import (
     graph_context,
     linked_resources_of,
@@ -153,7 +154,7 @@ def links_of(store: DocStore, task_id: str) -> list[dict[str, Any]]:
 
 
 def delete_task(store: DocStore, list_id: str, task_id: str) -> None:
-    """Remove a task and the linked resources that hang off it."""
+    """Remove a task (leaving a tombstone for delta) and the linked resources that hang off it."""
     for link in store.all(linked_resources_of(task_id)):
         store.delete(linked_resources_of(task_id), link["id"])
-    store.delete(todo_tasks_of(list_id), task_id)
+    remove(store, todo_tasks_of(list_id), task_id)

@@ -91,6 +91,15 @@ def _forget_expired(context: GraphContext, now: int) -> None:
             context.store.delete(TOKENS, record["fingerprint"])
 
 
+def expire_all(context: GraphContext) -> int:
+    """Make every token issued so far answer 401 expired; returns how many were live."""
+    now = int(time.time())
+    live = [record for record in context.store.all(TOKENS) if record["exp"] > now]
+    for record in live:
+        context.store.put(TOKENS, record["fingerprint"], {**record, "exp": now})
+    return len(live)
+
+
 def verify_bearer(context: GraphContext, authorization: str | None) -> None:
     """Accept a live token this sandbox issued; otherwise raise Graph's 401."""
     scheme, _, token = (authorization or "").partition(" ")

@@ -17,15 +17,20 @@ from datetime import date
 from faker import Faker
 
 from sandbox.seed.activities import logged_event_records, task_records
+from sandbox.seed.calendar_noise import client_series, personal_entries
 from sandbox.seed.calendars import calendar_events
 from sandbox.seed.catalogue import build_catalogue, product_records
 from sandbox.seed.clock import Clock
-from sandbox.seed.correspondence import client_threads, internal_threads, newsletters
+from sandbox.seed.correspondence import client_threads, internal_threads
 from sandbox.seed.crm import ClientContact, account_records, contact_records
-from sandbox.seed.mail import deliver
+from sandbox.seed.domains import spread_domains
+from sandbox.seed.goals import goals_workbooks
+from sandbox.seed.mail import Delivery, deliver
 from sandbox.seed.meetings import Meeting, plan_meetings
 from sandbox.seed.model import GraphSeed, GroundTruth, Record, Seed
+from sandbox.seed.moves import Move, move_threads, plan_moves
 from sandbox.seed.names import NameBook
+from sandbox.seed.noise import newsletters, notifications, notifier_domains, strangers
 from sandbox.seed.opportunities import opportunity_records
 from sandbox.seed.people import Staff, default_todo_lists, graph_users, hire_staff, user_records
 from sandbox.seed.plans import AccountPlan, plan_accounts
@@ -33,6 +38,7 @@ from sandbox.seed.presets import Preset, preset_named
 from sandbox.seed.randomness import StageRandom
 from sandbox.seed.records import IdMint
 from sandbox.seed.service import case_records, contract_records
+from sandbox.seed.shared_mail import shared_mailbox_threads
 from sandbox.seed.teams import account_team_records
 from sandbox.seed.texts import newsletter_domains
 from sandbox.seed.truth import key_account_ids
@@ -50,6 +56,7 @@ class _Company:
     clock: Clock
     staff: Staff
     plans: list[AccountPlan]
+    names: NameBook
 
     def rng(self, stage: str) -> random.Random:
         return _stage_rng(self.sizes.name, stage)
@@ -60,14 +67,25 @@ def _stage_rng(preset: str, stage: str) -> random.Random:
     return StageRandom(f"{_SEED}/{preset}/{stage}")
 
 
+@dataclass
+class _Clients:
+    """The client people both services share, and who changed jobs."""
+
+    people: dict[str, list[ClientContact]]
+    domains: dict[str, list[str]]
+    moves: list[Move]
+
+
 def _salesforce_org(
-    company: _Company, names: NameBook, ids: IdMint
-) -> tuple[dict[str, list[Record]], dict[str, list[ClientContact]], list[Meeting]]:
-    """The org's records by object, the contacts by account and the meetings they had."""
+    company: _Company, ids: IdMint
+) -> tuple[dict[str, list[Record]], _Clients, list[Meeting]]:
+    """The org's records by object, the client people and the meetings they had."""
     clock, staff, plans, rng = company.clock, company.staff, company.plans, company.rng
-    author, sizes = staff.integration.user_id, company.sizes
+    author, sizes, names = staff.integration.user_id, company.sizes, company.names
     catalogue = build_catalogue(sizes.products, ids)
     contacts, people = contact_records(plans, names, ids, clock, author, rng("contacts"))
+    domains = spread_domains(plans, contacts, people, names, rng("domains"))
+    moves = plan_moves(plans, people, contacts, ids, clock, author, rng("moves"))
     deals = opportunity_records(plans, people, catalogue, ids, clock, author, rng("opportunities"))
     meetings = plan_meetings(plans, people, staff, clock, sizes.meeting_scale, rng("meetings"))
     tasks = task_records(
@@ -89,30 +107,58 @@ def _salesforce_org(
         "Task": tasks,
         "Event": logged_event_records(meetings, plans, ids, clock, author, rng("events")),
     }
-    return salesforce, people, meetings
+    return salesforce, _Clients(people, domains, moves), meetings
 
 
-def _microsoft_365(
-    company: _Company, people: dict[str, list[ClientContact]], meetings: list[Meeting]
-) -> tuple[GraphSeed, dict[str, str | None]]:
-    """The tenant (users, mailboxes, calendars, To Do lists) and what each email is about."""
+def _mail(company: _Company, clients: _Clients) -> Delivery:
+    """Every mailbox's messages: client, shared-mailbox, internal and outside mail."""
     clock, staff, plans, sizes = company.clock, company.staff, company.plans, company.sizes
-    mail_rng = company.rng("mail")
+    mail_rng, people = company.rng("mail"), clients.people
     emails = itertools.chain(
         client_threads(plans, people, staff, clock, sizes, mail_rng),
         internal_threads(plans, staff, clock, sizes, mail_rng),
         newsletters(staff, clock, sizes, mail_rng),
+        shared_mailbox_threads(plans, people, staff, clock, sizes, company.rng("shared-mail")),
+        move_threads(clients.moves, clock, company.rng("moved-mail")),
+        notifications(staff, clock, sizes, company.rng("notifications")),
+        strangers(staff, company.names, clock, sizes, company.rng("strangers")),
     )
-    mailbox_of = {person.email: person.graph_id for person in staff.everyone}
-    messages, message_truth = deliver(emails, mailbox_of, clock, company.rng("delivery"))
+    mailbox_of = {person.email: person.graph_id for person in staff.mailboxes}
+    return deliver(emails, mailbox_of, clock, company.rng("delivery"))
+
+
+def _microsoft_365(
+    company: _Company, clients: _Clients, meetings: list[Meeting]
+) -> tuple[GraphSeed, dict[str, str | None]]:
+    """The tenant (users, mailboxes, calendars, To Do lists) and what each email is about."""
+    clock, staff = company.clock, company.staff
+    delivery = _mail(company, clients)
     graph = GraphSeed(
         tenant_domain=TENANT_DOMAIN,
         users=graph_users(staff),
-        messages=messages,
+        messages=delivery.messages,
         events=calendar_events(meetings, clock, company.rng("calendars")),
         todo_lists=default_todo_lists(staff),
+        attachments=delivery.attachments,
     )
-    return graph, message_truth
+    return graph, delivery.truth
+
+
+def _calendar_entries(
+    company: _Company, clients: _Clients, meetings: list[Meeting]
+) -> list[Meeting]:
+    """The meetings the CRM knows of, clients' recurring calls and personal entries."""
+    clock = company.clock
+    series = client_series(company.plans, clients.people, clock, company.rng("client-series"))
+    personal = personal_entries(company.staff, clock, company.rng("personal-calendar"))
+    return meetings + series + personal
+
+
+def _event_truth(calendar: list[Meeting]) -> dict[str, str | None]:
+    """iCalUId -> account of every event, series masters included."""
+    truth = {meeting.ical_uid: meeting.account_id for meeting in calendar}
+    truth |= {m.series.master_ical_uid: m.account_id for m in calendar if m.series is not None}
+    return truth
 
 
 def generate(preset: str | Preset, today: date) -> Seed:
@@ -143,16 +189,22 @@ def _seed(sizes: Preset, today: date) -> Seed:
     ids = IdMint()
     fake = Faker("en_US")
     fake.seed_instance(_SEED)
-    names = NameBook(fake, sizes.name_pool, newsletter_domains() | {TENANT_DOMAIN})
+    reserved = newsletter_domains() | notifier_domains() | {TENANT_DOMAIN}
+    names = NameBook(fake, sizes.name_pool, reserved)
     staff = hire_staff(sizes, names, TENANT_DOMAIN, ids, _stage_rng(sizes.name, "staff"))
     plans = plan_accounts(sizes, staff, names, ids, clock, _stage_rng(sizes.name, "accounts"))
-    company = _Company(sizes, clock, staff, plans)
-    salesforce, people, meetings = _salesforce_org(company, names, ids)
-    graph, message_truth = _microsoft_365(company, people, meetings)
+    company = _Company(sizes, clock, staff, plans, names)
+    salesforce, clients, meetings = _salesforce_org(company, ids)
+    calendar = _calendar_entries(company, clients, meetings)
+    graph, message_truth = _microsoft_365(company, clients, calendar)
+    graph.files = goals_workbooks(staff, salesforce, today, _stage_rng(sizes.name, "goals"))
     truth = GroundTruth(
         message_accounts=message_truth,
-        event_accounts={meeting.ical_uid: meeting.account_id for meeting in meetings},
+        event_accounts=_event_truth(calendar),
         key_account_ids=key_account_ids(salesforce["Account"], salesforce["Opportunity"], today),
+        account_domains=clients.domains,
+        moved_contacts=[move.truth() for move in clients.moves],
+        shared_mailboxes=[box.email for box in staff.shared_mailboxes],
     )
     return Seed(
         preset=sizes.name,

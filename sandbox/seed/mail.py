@@ -4,6 +4,11 @@ One sent email is stored once per internal mailbox it touches: in the
 sender's "sentitems" and in each internal recipient's "inbox", with the same
 internetMessageId and conversationId and a mailbox-specific id.
 
+A message with attachments lists the ids of its `fileAttachment` documents in
+`_attachmentIds` (each mailbox's copy has its own), which is how the Graph
+stand-in keeps them; bulk mail carries the headers mail clients unsubscribe
+and filter by (`internetMessageHeaders`, returned by Graph only on `$select`).
+
 Messages share their unchanging parts (sender, recipients, body, the empty
 lists and the flag) with the other copies of the same email and with each
 other, which keeps a large seed's half a million messages affordable: treat
@@ -25,6 +30,18 @@ from sandbox.seed.model import Record
 
 Address = dict[str, dict[str, str]]
 _PREVIEW_CHARS = 255
+_FILE_ATTACHMENT = "#microsoft.graph.fileAttachment"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A small file sent with an email."""
+
+    name: str
+    content_type: str
+    #: the file, base64-encoded as Graph's contentBytes
+    content_bytes: str
+    size: int
 
 
 def address(name: str, email: str) -> Address:
@@ -52,8 +69,10 @@ class Email:
     cc: tuple[Address, ...]
     sent: datetime
     importance: str = "normal"
-    has_attachments: bool = False
+    attachments: tuple[Attachment, ...] = ()
     bulk: bool = False
+    #: internet message headers (name, value) beyond the standard ones, e.g. List-Unsubscribe
+    headers: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def internet_message_id(self) -> str:
@@ -73,7 +92,9 @@ _NONE: list[Record] = []
 def _parts(email: Email) -> Record:
     """What every copy of `email` has alike, built once."""
     sender = _copy(email.sender)
+    headers = [{"name": name, "value": value} for name, value in email.headers]
     return {
+        "internetMessageHeaders": headers,
         "sentDateTime": graph_datetime(email.sent),
         "internetMessageId": email.internet_message_id,
         "bodyPreview": " ".join(email.body.split())[:_PREVIEW_CHARS],
@@ -89,14 +110,14 @@ def _message(
     email: Email, parts: Record, mailbox_id: str, folder: str, received: datetime, is_read: bool
 ) -> Record:
     stamp = graph_datetime(received)
-    return {
+    message: Record = {
         "id": graph_item_id(mailbox_id, "message", email.internet_message_id),
         "createdDateTime": stamp,
         "lastModifiedDateTime": stamp,
         "categories": _NONE,
         "receivedDateTime": stamp,
         "sentDateTime": parts["sentDateTime"],
-        "hasAttachments": email.has_attachments,
+        "hasAttachments": bool(email.attachments),
         "internetMessageId": parts["internetMessageId"],
         "subject": email.subject,
         "bodyPreview": parts["bodyPreview"],
@@ -117,36 +138,77 @@ def _message(
         "replyTo": _NONE,
         "flag": _UNFLAGGED,
     }
+    if email.headers:
+        message["internetMessageHeaders"] = parts["internetMessageHeaders"]
+    return message
+
+
+def _attachment_docs(email: Email, mailbox_id: str, stamp: str) -> list[Record]:
+    """The `fileAttachment` documents of one mailbox's copy of `email`."""
+    return [
+        {
+            "@odata.type": _FILE_ATTACHMENT,
+            "id": graph_item_id(mailbox_id, "attachment", email.internet_message_id, str(number)),
+            "lastModifiedDateTime": stamp,
+            "name": attachment.name,
+            "contentType": attachment.content_type,
+            "size": attachment.size,
+            "isInline": False,
+            "contentId": None,
+            "contentLocation": None,
+            "contentBytes": attachment.content_bytes,
+        }
+        for number, attachment in enumerate(email.attachments)
+    ]
 
 
 def _copy(recipient: Address) -> Address:
     return {"emailAddress": dict(recipient["emailAddress"])}
 
 
+@dataclass
+class Delivery:
+    """What landed where: messages and attachments per Graph user id, and the truth."""
+
+    messages: dict[str, list[Record]]
+    attachments: dict[str, list[Record]]
+    #: internetMessageId -> the account the email is about (None: no client's)
+    truth: dict[str, str | None]
+
+    def file(self, email: Email, mailbox_id: str, message: Record) -> None:
+        """Put `message` (a copy of `email`) in its mailbox, with its own attachments."""
+        if email.attachments:
+            docs = _attachment_docs(email, mailbox_id, message["receivedDateTime"])
+            message["_attachmentIds"] = [doc["id"] for doc in docs]
+            self.attachments.setdefault(mailbox_id, []).extend(docs)
+        self.messages.setdefault(mailbox_id, []).append(message)
+
+
 def deliver(
     emails: Iterable[Email], mailbox_of: dict[str, str], clock: Clock, rng: random.Random
-) -> tuple[dict[str, list[Record]], dict[str, str | None]]:
-    """Messages per Graph user id (oldest first) and internetMessageId -> account truth.
+) -> Delivery:
+    """Messages per Graph user id (oldest first), their attachments, and the account truth.
 
     `mailbox_of` maps an internal email address to its Graph user id; `emails` may be
     a generator, so no email outlives its delivery.
     """
-    mailboxes: dict[str, list[Record]] = {}
-    truth: dict[str, str | None] = {}
+    delivery = Delivery({}, {}, {})
     unread_since = clock.now - timedelta(days=2)
     for email in emails:
-        truth[email.internet_message_id] = email.account_id
+        delivery.truth[email.internet_message_id] = email.account_id
         parts = _parts(email)
         sender = email_of(email.sender)
         if sender in mailbox_of:
-            sent_copy = _message(email, parts, mailbox_of[sender], "sentitems", email.sent, True)
-            mailboxes.setdefault(mailbox_of[sender], []).append(sent_copy)
+            mailbox_id = mailbox_of[sender]
+            sent_copy = _message(email, parts, mailbox_id, "sentitems", email.sent, True)
+            delivery.file(email, mailbox_id, sent_copy)
         received = min(email.sent + timedelta(seconds=rng.randint(1, 40)), clock.now)
         recipients = {email_of(r) for r in (*email.to, *email.cc)} & mailbox_of.keys()
         for recipient in sorted(recipients - {sender}):
             is_read = received <= unread_since or rng.random() < 0.3
-            inbox_copy = _message(email, parts, mailbox_of[recipient], "inbox", received, is_read)
-            mailboxes.setdefault(mailbox_of[recipient], []).append(inbox_copy)
-    for messages in mailboxes.values():
+            mailbox_id = mailbox_of[recipient]
+            inbox_copy = _message(email, parts, mailbox_id, "inbox", received, is_read)
+            delivery.file(email, mailbox_id, inbox_copy)
+    for messages in delivery.messages.values():
         messages.sort(key=lambda message: (message["receivedDateTime"], message["id"]))
-    return mailboxes, truth
+    return delivery

@@ -2,7 +2,8 @@
 
 Each meeting becomes a Graph `event` in the organiser's and every internal
 guest's calendar (same iCalUId, own ids); past client meetings are also what
-owners log as Salesforce Events (see `activities.py`).
+owners log as Salesforce Events (see `activities.py`). Team calls are weekly
+series (see `series.py`): each call is one occurrence of its team's series.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sandbox.seed.clock import Clock, weekday_on_or_before
 from sandbox.seed.crm import ClientContact
 from sandbox.seed.people import Person, Staff
 from sandbox.seed.plans import AccountPlan, Tier
+from sandbox.seed.series import Series
 
 _PER_ACCOUNT: dict[Tier, tuple[int, int]] = {"big": (4, 8), "small": (0, 1), "prospect": (0, 1)}
 _CLIENT_SUBJECTS = (
@@ -53,6 +55,11 @@ class Meeting:
     online: bool
     cancelled: bool
     created: datetime
+    #: the series this meeting is an occurrence of (None: a single meeting)
+    series: Series | None = None
+    #: free/busy of the organiser's copy: busy, tentative, free, oof, workingElsewhere
+    show_as: str = "busy"
+    all_day: bool = False
 
     @property
     def end(self) -> datetime:
@@ -60,6 +67,8 @@ class Meeting:
 
     @cached_property
     def ical_uid(self) -> str:
+        if self.series is not None:
+            return self.series.occurrence_ical_uid(self.start.date())
         digest = hashlib.sha256(f"meeting/{self.key}".encode()).hexdigest().upper()
         return _ICAL_PREFIX + digest[:56]
 
@@ -135,6 +144,7 @@ def _team_calls(staff: Staff, clock: Clock, rng: random.Random) -> list[Meeting]
     calls = []
     monday = clock.today - timedelta(days=clock.today.weekday())
     for number, (subject, lead, members) in enumerate(_teams(staff)):
+        series = Series(f"team/{number}", "weekly", number % 5)
         for week in range(-_PAST_DAYS // 7, _FUTURE_DAYS // 7 + 1):
             day = monday + timedelta(days=7 * week + number % 5)
             hour = 9 + number // 5 % 8
@@ -153,6 +163,7 @@ def _team_calls(staff: Staff, clock: Clock, rng: random.Random) -> list[Meeting]
                     online=True,
                     cancelled=rng.random() < _CANCELLED_SHARE,
                     created=_created_before(start, clock, rng),
+                    series=series,
                 )
             )
     return calls

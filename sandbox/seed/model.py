@@ -39,6 +39,11 @@ class GraphSeed:
     #: user id -> `todoTaskList` resources (at least the default "Tasks" list,
     #: wellknownListName "defaultList").
     todo_lists: dict[str, list[Record]] = field(default_factory=dict)
+    #: user id -> `fileAttachment` resources of that user's messages; a message lists
+    #: the ids of its own in `_attachmentIds` (the stand-in's private key).
+    attachments: dict[str, list[Record]] = field(default_factory=dict)
+    #: user id -> (drive path, file bytes) put in that user's OneDrive (e.g. KAM/Goals.xlsx).
+    files: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,12 +57,25 @@ class GroundTruth:
     event_accounts: dict[str, str | None] = field(default_factory=dict)
     #: Account Ids the generator made "key" (big trailing-12-month revenue or flagged).
     key_account_ids: list[str] = field(default_factory=list)
+    #: Account Id -> the email domains its people write from, the website's first;
+    #: some clients use a subsidiary's or a country domain besides their own.
+    account_domains: dict[str, list[str]] = field(default_factory=dict)
+    #: people who moved from one client to another within the mail window: name,
+    #: old/new email and Account Id, moved_on (date), the CRM Contact Id of the old
+    #: job and of the new one (None when the CRM was not updated).
+    moved_contacts: list[dict[str, Any]] = field(default_factory=list)
+    #: addresses of the shared mailboxes (sales@, support@...): Graph users that
+    #: receive client mail but belong to no one.
+    shared_mailboxes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "message_accounts": self.message_accounts,
             "event_accounts": self.event_accounts,
             "key_account_ids": self.key_account_ids,
+            "account_domains": self.account_domains,
+            "moved_contacts": self.moved_contacts,
+            "shared_mailboxes": self.shared_mailboxes,
         }
 
 

@@ -15,7 +15,16 @@ from functools import lru_cache
 from faker import Faker
 from faker.providers.person.en_US import Provider as PersonNames
 
-FREE_MAIL_DOMAINS = ("mail.example", "post.example")
+#: consumer mail providers: clients' private addresses and strangers write from these
+FREE_MAIL_DOMAINS = (
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "yahoo.com",
+    "icloud.com",
+    "gmx.de",
+    "web.de",
+)
 #: tries at a "Surname Sector" name before adding the city (and then a number)
 _PLAIN_NAME_ATTEMPTS = 6
 
@@ -105,6 +114,13 @@ class NameBook:
 
     def person(self, rng: random.Random) -> tuple[str, str]:
         return rng.choice(self.first_names), rng.choice(self.last_names)
+
+    def claim_domain(self, domain: str) -> bool:
+        """Take `domain` for a client if no one has it yet (False when taken)."""
+        if domain in self._taken_domains:
+            return False
+        self._taken_domains.add(domain)
+        return True
 
     def company(self, rng: random.Random) -> Company:
         """A client company whose name and web domain no other company has."""

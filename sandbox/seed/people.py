@@ -2,6 +2,8 @@
 
 Everyone who has a Salesforce user also has a Graph user with the same email;
 finance and support staff exist only in Microsoft 365 and show up in mail.
+Shared mailboxes (sales@, support@, accounts-receivable@) are Graph users
+too, as Exchange makes them: a mailbox with an address and a disabled account.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class Staff:
     success_managers: tuple[Person, ...]
     solutions_engineers: tuple[Person, ...]
     back_office: tuple[Person, ...]
+    #: shared mailboxes: clients write to them, nobody signs in to them
+    shared_mailboxes: tuple[Person, ...] = ()
 
     @cached_property
     def sellers(self) -> tuple[Person, ...]:
@@ -85,6 +89,15 @@ class Staff:
         """Everyone with a mailbox in use (the integration user sends and gets no mail)."""
         return tuple(person for person in self.everyone if person != self.integration)
 
+    @cached_property
+    def mailboxes(self) -> tuple[Person, ...]:
+        """Every Graph user: the employees and the shared mailboxes."""
+        return self.everyone + self.shared_mailboxes
+
+    def shared(self, department: str) -> Person:
+        """The shared mailbox of `department` (StopIteration when it has none)."""
+        return next(box for box in self.shared_mailboxes if box.department == department)
+
     def by_department(self, department: str) -> tuple[Person, ...]:
         return tuple(person for person in self.back_office if person.department == department)
 
@@ -96,6 +109,13 @@ _BACK_OFFICE = (
     ("Customer Support Agent", "Customer Support"),
     ("Marketing Coordinator", "Marketing"),
 )
+#: (local part, display name, department) of each shared mailbox
+_SHARED_MAILBOXES = (
+    ("sales", "Sales", "Sales"),
+    ("support", "Support", "Customer Support"),
+    ("accounts-receivable", "Accounts Receivable", "Finance"),
+)
+SHARED_MAILBOX_TITLE = "Shared mailbox"
 
 
 def hire_staff(
@@ -142,8 +162,28 @@ def hire_staff(
         for _ in range(preset.solutions_engineers)
     )
     back_office = tuple(hire(title, dept, crm=False) for title, dept in _BACK_OFFICE)
+    shared = tuple(
+        Person(
+            "Northwind",
+            name,
+            f"{local}@{domain}",
+            SHARED_MAILBOX_TITLE,
+            department,
+            graph_guid("user", f"{local}@{domain}"),
+            None,
+        )
+        for local, name, department in _SHARED_MAILBOXES
+    )
     return Staff(
-        integration, head, director, kams, reps, success_managers, solutions_engineers, back_office
+        integration,
+        head,
+        director,
+        kams,
+        reps,
+        success_managers,
+        solutions_engineers,
+        back_office,
+        shared,
     )
 
 
@@ -179,24 +219,24 @@ def user_records(staff: Staff, clock: Clock, rng: random.Random) -> list[Record]
 
 
 def graph_users(staff: Staff) -> list[Record]:
-    """Graph `user` resources for every employee."""
+    """Graph `user` resources for every employee and shared mailbox."""
     return [
         {
             "id": person.graph_id,
             "userPrincipalName": person.email,
             "mail": person.email,
             "displayName": person.name,
-            "givenName": person.first_name,
-            "surname": person.last_name,
-            "jobTitle": person.title,
+            "givenName": None if person in staff.shared_mailboxes else person.first_name,
+            "surname": None if person in staff.shared_mailboxes else person.last_name,
+            "jobTitle": None if person in staff.shared_mailboxes else person.title,
             "department": person.department,
-            "accountEnabled": True,
+            "accountEnabled": person not in staff.shared_mailboxes,
             "businessPhones": [],
             "mobilePhone": None,
             "officeLocation": None,
             "preferredLanguage": "en-US",
         }
-        for person in staff.everyone
+        for person in staff.mailboxes
     ]
 
 
@@ -212,5 +252,5 @@ def default_todo_lists(staff: Staff) -> dict[str, list[Record]]:
                 "isShared": False,
             }
         ]
-        for person in staff.everyone
+        for person in staff.mailboxes
     }

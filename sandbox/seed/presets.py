@@ -123,8 +123,10 @@ _PRESETS: dict[str, Preset] = {
             small_contract_share=1.0,
             task_scale=3.8,
             case_scale=2.0,
-            meeting_scale=0.75,
-            mail_scale=0.5,
+            # client meetings, and client and shared-mailbox threads, tuned so the
+            # tenant lands near 500k messages and 100k events (see sizes.py)
+            meeting_scale=0.55,
+            mail_scale=0.4,
             internal_threads_per_employee=300.0,
             newsletters_per_mailbox=500,
             name_pool=1000,

@@ -121,3 +121,14 @@ def test_sorting_by_two_keys() -> None:
     ordered = sort_documents(docs, parse_orderby("a desc,b"))
 
     assert [(d["a"], d["b"]) for d in ordered] == [(2, "x"), (1, "x"), (1, "y")]
+
+
+def test_lambda_operators_match_in_any_case_and_reach_hidden_properties() -> None:
+    key = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name KamsyncKey"
+    doc = MESSAGE | {"_singleValueExtendedProperties": [{"id": key, "value": "k-1"}]}
+    wanted = f"singleValueExtendedProperties/Any(ep: ep/id eq '{key}' and ep/value eq 'K-1')"
+    other = f"singleValueExtendedProperties/ANY(ep: ep/id eq '{key}' and ep/value eq 'k-2')"
+
+    assert matches(parse_filter(wanted), doc)
+    assert not matches(parse_filter(other), doc)
+    assert not matches(parse_filter(wanted), MESSAGE)

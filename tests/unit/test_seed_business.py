@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from sandbox.seed import Seed
+from sandbox.seed.names import FREE_MAIL_DOMAINS
 from tests.unit.test_seed_support import TESTED_PRESETS, seed_of
 
 TODAY = dt.date(2026, 11, 27)
@@ -215,10 +216,8 @@ def test_mail_has_client_threads_internal_mail_newsletters_and_free_mail(preset:
     }
     domains = Counter(address.split("@")[1] for address in senders.values())
     assert domains["northwind-sandbox.example"] > 0
-    assert sum(domains[d] for d in ("mail.example", "post.example")) > 0
+    assert sum(domains[d] for d in FREE_MAIL_DOMAINS) > 0
     unrelated = [i for i, account in truth.items() if account is None]
-    assert 0.05 < len(unrelated) / len(truth) < 0.5
-    free_mail = [
-        i for i, a in senders.items() if a.split("@")[1] in ("mail.example", "post.example")
-    ]
-    assert all(truth[i] is not None for i in free_mail)
+    assert 0.05 < len(unrelated) / len(truth) < 0.6
+    free_mail = [i for i, a in senders.items() if a.split("@")[1] in FREE_MAIL_DOMAINS]
+    assert any(truth[i] is None for i in free_mail)

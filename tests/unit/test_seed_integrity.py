@@ -9,6 +9,7 @@ import pytest
 
 from sandbox.salesforce.schema import REFERENCE, fields_of
 from sandbox.seed import TENANT_DOMAIN, Seed
+from sandbox.seed.names import FREE_MAIL_DOMAINS
 from tests.unit.test_seed_support import TESTED_PRESETS, seed_of
 
 TODAY = dt.date(2026, 11, 27)
@@ -80,7 +81,8 @@ def test_names_numbers_and_domains_are_unique_and_fictional(preset: str) -> None
     for sobject in ("User", "Contact"):
         for person in salesforce[sobject]:
             assert person["Name"] == f"{person['FirstName']} {person['LastName']}"
-            assert person["Email"].endswith(".example")
+            domain = person["Email"].split("@")[1]
+            assert domain.endswith(".example") or domain in FREE_MAIL_DOMAINS
     case_numbers = [case["CaseNumber"] for case in salesforce["Case"]]
     assert case_numbers[0] == "00001001" and len(set(case_numbers)) == len(case_numbers)
     numbers = [contract["ContractNumber"] for contract in salesforce["Contract"]]
@@ -89,17 +91,19 @@ def test_names_numbers_and_domains_are_unique_and_fictional(preset: str) -> None
 
 @pytest.mark.parametrize("preset", TESTED_PRESETS)
 def test_most_contacts_write_from_their_company_domain(preset: str) -> None:
-    domains = {
+    websites = {
         a["Id"]: a["Website"].removeprefix("https://www.")
         for a in seed(preset).salesforce["Account"]
     }
+    domains = seed(preset).truth.account_domains
+    assert all(domains[account][0] == website for account, website in websites.items())
     contacts = seed(preset).salesforce["Contact"]
-    on_domain = [c for c in contacts if c["Email"].endswith("@" + domains[c["AccountId"]])]
-    free_mail = [
-        c for c in contacts if c["Email"].split("@")[1] in ("mail.example", "post.example")
-    ]
+    on_website = [c for c in contacts if c["Email"].endswith("@" + websites[c["AccountId"]])]
+    on_domain = [c for c in contacts if c["Email"].split("@")[1] in domains[c["AccountId"]]]
+    free_mail = [c for c in contacts if c["Email"].split("@")[1] in FREE_MAIL_DOMAINS]
     assert len(on_domain) + len(free_mail) == len(contacts)
     assert len(free_mail) < len(contacts) * 0.1
+    assert len(contacts) * 0.8 < len(on_website) < len(on_domain)
 
 
 @pytest.mark.parametrize("preset", TESTED_PRESETS)
@@ -195,8 +199,14 @@ def test_meetings_are_organised_by_an_employee_and_copied_to_internal_guests(pre
             organizer = event["organizer"]["emailAddress"]["address"]
             guests = {a["emailAddress"]["address"] for a in event["attendees"]}
             assert (organizer == mail_of[user_id]) is event["isOrganizer"]
+            declined = {
+                a["emailAddress"]["address"]
+                for a in event["attendees"]
+                if a["status"]["response"] == "declined"
+            }
+            kept = {organizer} | (guests & set(mail_of.values())) - declined
             calendars[event["iCalUId"]].add(mail_of[user_id])
-            participants[event["iCalUId"]] = {organizer} | (guests & set(mail_of.values()))
+            participants.setdefault(event["iCalUId"], set()).update(kept)
     assert calendars == participants
     assert any(e["isCancelled"] for es in graph.events.values() for e in es)
 

@@ -174,3 +174,81 @@ def test_empty_report_still_opens_with_empty_tables() -> None:
 def test_missing_required_column_is_named() -> None:
     with pytest.raises(ValueError, match=r"deadlines.*days_left"):
         open_report(deadlines=DEADLINES.drop(columns=["days_left"]))
+
+
+def goal(
+    account: str, period: str, target: float, won: float, notes: str | None
+) -> dict[str, object]:
+    return {
+        "kam": "ann@contoso.com",
+        "sheet_row": 2,
+        "account_id": "A1",
+        "account_name": account,
+        "period": period,
+        "period_start": dt.date(2026, 1, 1),
+        "period_end": dt.date(2026, 12, 31),
+        "revenue_goal": target,
+        "renewal_goal": None,
+        "notes": notes,
+        "matched_by": "id",
+        "won_revenue": won,
+        "attainment": won / target,
+        "period_elapsed": 0.9,
+    }
+
+
+GOALS = pd.DataFrame(
+    [goal("Beta", "2026", 1000.0, 1250.0, INJECTION), goal("Acme", "2026", 400.0, 100.0, None)]
+)
+GOAL_PROBLEMS = pd.DataFrame(
+    [
+        {
+            "kam": "ann@contoso.com",
+            "sheet_row": 5,
+            "account": "=1+1",
+            "reason": "Revenue Goal is empty",
+        }
+    ]
+)
+
+
+def open_report_with_goals() -> Workbook:
+    content = build_workbook(
+        KEY_ACCOUNTS,
+        DEADLINES,
+        ENGAGEMENT,
+        generated_at=GENERATED_AT,
+        company="Contoso",
+        goals=GOALS,
+        goal_problems=GOAL_PROBLEMS,
+    )
+    return openpyxl.load_workbook(io.BytesIO(content))
+
+
+def test_goals_sheet_has_attainment_table_and_goal_vs_won_chart() -> None:
+    workbook = open_report_with_goals()
+    rows = table_rows(workbook, "Goals", "Goals")
+    header, first = rows[0], dict(zip(rows[0], rows[1], strict=True))
+
+    assert workbook.sheetnames[-2:] == ["Goals", "Goal issues"]
+    assert header[:6] == ("KAM", "Account", "Period", "Revenue goal", "Won revenue", "Attainment")
+    assert (first["Account"], first["Attainment"]) == ("Acme", 0.25)
+    assert workbook["Goals"]["F2"].number_format == "0.0%"
+    notes = workbook["Goals"]["I3"]
+    assert (notes.value, notes.data_type) == (INJECTION, "s")
+    (chart,) = workbook["Goals"]._charts
+    assert [s.val.numRef.f for s in chart.series] == ["Goals!$D$2:$D$3", "Goals!$E$2:$E$3"]
+    assert chart.series[0].cat.strRef.f == "Goals!$J$2:$J$3"
+
+
+def test_goal_issues_list_the_rows_left_out_as_text() -> None:
+    issues = table_rows(open_report_with_goals(), "Goal issues", "GoalIssues")
+
+    assert issues == [
+        ("KAM", "Goals sheet row", "Account", "Why the row was left out"),
+        ("ann@contoso.com", 5, "=1+1", "Revenue Goal is empty"),
+    ]
+
+
+def test_report_without_goals_has_no_goal_sheets() -> None:
+    assert "Goals" not in open_report().sheetnames

@@ -1,0 +1,242 @@
+"""JSON `$batch`: many Graph requests in few calls, each item retried on its own.
+
+Graph runs a batch's items in parallel unless they are chained with
+`dependsOn`, and a batch must be either fully parallel or fully sequential.
+Outlook allows 4 concurrent requests per mailbox, so a call never holds more
+parallel items for one mailbox than the client's `max_concurrency_per_mailbox`.
+More writes to one mailbox go in *serial* calls: 20 items chained one after
+another, which Outlook runs one at a time — ⌈N/20⌉ calls for N writes. When
+an item of a serial call fails, the items after it come back 424 without
+having run and go again in the next call. Items Graph did not execute (429,
+and 503 with Retry-After; a bare 503 too for methods other than POST, which
+are safe to repeat) go again in a follow-up call, with the items that failed
+424 because of them, after the longest `Retry-After` (jittered backoff when
+none is given).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from connectors.errors import RetriableError
+from connectors.m365.client import GraphClient, mailbox_of
+from connectors.m365.retry import ATTEMPTS, THROTTLED, wait_seconds
+
+MAX_BATCH = 20
+FAILED_DEPENDENCY = 424
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One request of a batch; `url` is relative to /v1.0 (e.g. "/users/x@y/todo/lists")."""
+
+    id: str
+    method: str
+    url: str
+    body: dict[str, Any] | None = None
+    depends_on: tuple[str, ...] = ()
+    headers: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Graph's answer to one request of a batch."""
+
+    id: str
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def header(self, name: str) -> str | None:
+        """A response header, looked up case-insensitively."""
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+
+@dataclass(frozen=True)
+class BatchCall:
+    """The items of one `$batch` call; a serial call chains each item to the one before."""
+
+    items: list[BatchRequest]
+    serial: bool = False
+
+
+def send_batch(
+    client: GraphClient,
+    requests: Sequence[BatchRequest],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, BatchResult]:
+    """Send any number of requests as JSON $batch calls of at most 20 (a dependsOn chain stays in
+    one call); items answered 429/503 are re-sent after their Retry-After (jittered backoff when
+    absent) in a follow-up batch, and so are items that failed 424 because of such an item — a
+    POST answered 503 without Retry-After may have run and is returned instead.
+    Returns the final result of every request by id (non-2xx results are returned, not raised)."""
+    by_id = _check(requests)
+    results: dict[str, BatchResult] = {}
+    pending = list(requests)
+    throttled_rounds = 0
+    while True:
+        waits: list[float] = []
+        not_run: set[str] = set()
+        for call in plan_calls(pending, client.max_concurrency_per_mailbox):
+            for result in _send(client, call):
+                results[result.id] = result
+                if _resendable(by_id[result.id], result):
+                    waits.append(wait_seconds(result.header("Retry-After"), throttled_rounds))
+                elif call.serial and result.status == FAILED_DEPENDENCY:
+                    not_run.add(result.id)  # behind a failed item of its serial call
+        pending = _to_resend(requests, results, by_id, not_run)
+        if not pending:
+            return results
+        if waits or not not_run:
+            throttled_rounds += 1
+            if throttled_rounds >= ATTEMPTS:
+                break
+            sleep(max(waits, default=wait_seconds(None, throttled_rounds)))
+    throttled = sorted(r.id for r in pending)
+    raise RetriableError(
+        f"Microsoft Graph $batch still throttling items {throttled} after {ATTEMPTS} attempts"
+    )
+
+
+def plan_calls(requests: Sequence[BatchRequest], per_mailbox: int) -> list[BatchCall]:
+    """Pack requests into batch calls of ≤ 20 items: dependsOn chains whole and alone in their
+    call; a mailbox with more than `per_mailbox` independent requests gets serial calls; the
+    rest parallel, at most `per_mailbox` items addressing one mailbox per call."""
+    chains = _chains(requests)
+    singles: dict[str | None, list[BatchRequest]] = {}
+    for group in chains:
+        if len(group) == 1:
+            singles.setdefault(mailbox_of(group[0].url), []).append(group[0])
+    calls = [BatchCall(group) for group in chains if len(group) > 1]
+    parallel: list[list[BatchRequest]] = []
+    for mailbox, items in singles.items():
+        if mailbox and len(items) > per_mailbox:
+            calls += [
+                BatchCall(items[start : start + MAX_BATCH], serial=True)
+                for start in range(0, len(items), MAX_BATCH)
+            ]
+            continue
+        for item in items:
+            for call in parallel:
+                same = sum(1 for other in call if mailbox and mailbox_of(other.url) == mailbox)
+                if len(call) < MAX_BATCH and same < per_mailbox:
+                    call.append(item)
+                    break
+            else:
+                parallel.append([item])
+    return calls + [BatchCall(items) for items in parallel]
+
+
+def _check(requests: Sequence[BatchRequest]) -> dict[str, BatchRequest]:
+    by_id = {request.id: request for request in requests}
+    if len(by_id) != len(requests):
+        raise ValueError("batch request ids must be unique")
+    for request in requests:
+        missing = [dep for dep in request.depends_on if dep not in by_id]
+        if missing:
+            raise ValueError(f"batch request {request.id} depends on unknown ids {missing}")
+    return by_id
+
+
+def _chains(requests: Sequence[BatchRequest]) -> list[list[BatchRequest]]:
+    """Requests grouped by dependsOn links (connected groups), in their given order."""
+    group_of: dict[str, int] = {}
+    groups: list[list[BatchRequest]] = []
+    for request in requests:
+        linked = sorted({group_of[dep] for dep in request.depends_on if dep in group_of})
+        if not linked:
+            group_of[request.id] = len(groups)
+            groups.append([request])
+            continue
+        target = linked[0]
+        for other in linked[1:]:
+            for moved in groups[other]:
+                group_of[moved.id] = target
+            groups[target].extend(groups[other])
+            groups[other] = []
+        groups[target].append(request)
+        group_of[request.id] = target
+    chains = [group for group in groups if group]
+    too_long = [chain[0].id for chain in chains if len(chain) > MAX_BATCH]
+    if too_long:
+        raise ValueError(f"dependsOn chains from {too_long} exceed {MAX_BATCH} requests")
+    return chains
+
+
+def _send(client: GraphClient, call: BatchCall) -> list[BatchResult]:
+    ids = {request.id for request in call.items}
+    items = [_item(request, ids) for request in call.items]
+    if call.serial:
+        for before, item in pairwise(items):
+            item["dependsOn"] = [before["id"]]
+    answer = client.post(f"{client.root}/$batch", {"requests": items}).json()
+    results = [
+        BatchResult(
+            id=str(item.get("id")),
+            status=int(item.get("status", 0)),
+            body=item.get("body"),
+            headers={str(k): str(v) for k, v in (item.get("headers") or {}).items()},
+        )
+        for item in answer.get("responses", [])
+    ]
+    answered = {result.id for result in results}
+    lost = [request.id for request in call.items if request.id not in answered]
+    if lost:
+        raise RetriableError(f"Microsoft Graph $batch answered no response for items {lost}")
+    return results
+
+
+def _item(request: BatchRequest, ids: set[str]) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": request.id, "method": request.method.upper(), "url": request.url}
+    headers = dict(request.headers or {})
+    if request.body is not None:
+        item["body"] = request.body
+        headers.setdefault("Content-Type", "application/json")
+    if headers:
+        item["headers"] = headers
+    # Dependencies that already succeeded in an earlier call are not re-sent.
+    depends_on = [dep for dep in request.depends_on if dep in ids]
+    if depends_on:
+        item["dependsOn"] = depends_on
+    return item
+
+
+def _resendable(request: BatchRequest, result: BatchResult) -> bool:
+    """Graph did not run the item (or running it twice is harmless) and asked to wait."""
+    if result.status not in THROTTLED:
+        return False
+    return (
+        result.status == 429
+        or request.method.upper() != "POST"
+        or bool(result.header("Retry-After"))
+    )
+
+
+def _to_resend(
+    requests: Sequence[BatchRequest],
+    results: dict[str, BatchResult],
+    by_id: dict[str, BatchRequest],
+    not_run: set[str],
+) -> list[BatchRequest]:
+    """Requests never executed: throttled ones, those 424'd behind a throttled one, and those
+    424'd behind any failure in a serial call (`not_run`)."""
+
+    def retriable(request_id: str, seen: frozenset[str] = frozenset()) -> bool:
+        result = results.get(request_id)
+        if result is None or request_id in not_run or _resendable(by_id[request_id], result):
+            return True
+        if result.status != FAILED_DEPENDENCY or request_id in seen:
+            return False
+        deps = by_id[request_id].depends_on
+        return any(retriable(dep, seen | {request_id}) for dep in deps)
+
+    return [request for request in requests if retriable(request.id)]

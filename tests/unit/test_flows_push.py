@@ -1,0 +1,106 @@
+"""push_todo: the plan's creates, updates and completions applied once through $batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import pandas as pd
+import pytest
+
+from connectors.m365.client import GraphClient
+from connectors.m365.todo import default_list_id, linked_tasks
+from connectors.store import Store
+from flows.push import push_todo, todo_operations
+from flows.runtime import Runtime
+from tests.unit.test_m365_support import ALICE, TestClient, graph_client
+
+FAULTS = "/_sandbox/graph/faults"
+DUE = dt.date(2026, 12, 1)
+
+
+@dataclass
+class _Runtime:
+    store: Store
+    graph: GraphClient
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[Runtime, TestClient]]:
+    with Store("sqlite://") as store, graph_client(tmp_path) as (graph, raw):
+        yield cast(Runtime, _Runtime(store, graph)), raw
+
+
+def _row(sf_id: str, action: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "idempotency_key": f"todo:{ALICE}:{sf_id}", "mailbox": ALICE, "sf_id": sf_id,
+        "title": f"Close: {sf_id}", "due_date": DUE, "importance": "normal", "body": "b",
+        "link_url": f"https://crm/{sf_id}", "action": action, "task_id": None, "list_id": None,
+        **extra,
+    }  # fmt: skip
+
+
+def _push(runtime: Runtime, plan: list[dict[str, Any]]) -> Any:
+    runtime.store.enqueue(todo_operations(pd.DataFrame(plan)))
+    return push_todo.fn(runtime, ALICE)
+
+
+def _tasks(runtime: Runtime) -> pd.DataFrame:
+    graph = runtime.graph
+    return linked_tasks(graph, ALICE, default_list_id(graph, ALICE)).set_index("external_id")
+
+
+def test_creates_updates_and_completions_are_applied_once(
+    setup: tuple[Runtime, TestClient],
+) -> None:
+    runtime, _ = setup
+    first = _push(runtime, [_row(f"00{n}", "create") for n in range(7)])
+    assert (first.created, first.failed) == (7, 0)
+    assert sorted(_tasks(runtime).index) == [f"00{n}" for n in range(7)]
+
+    changes = [
+        _row("001", "update", idempotency_key="todo-update:1", title="Renamed", due_date=DUE),
+        _row("002", "complete", idempotency_key="todo-complete:2"),
+        _row("009", "complete", idempotency_key="todo-complete:9"),  # never linked: nothing to do
+        _row("003", "in_place"),
+    ]
+    second = _push(runtime, changes)
+    assert (second.updated, second.completed, second.failed) == (1, 1, 0)
+    assert runtime.store.operation("todo-complete:9").result == {"task_id": None, "gone": True}  # type: ignore[union-attr]
+    tasks = _tasks(runtime)
+    assert tasks.loc["001", "title"] == "Renamed" and tasks.loc["002", "status"] == "completed"
+    assert tasks.loc["003", "status"] == "notStarted"
+    assert push_todo.fn(runtime, ALICE).created == 0  # nothing pending: nothing sent
+    assert runtime.store.outbox_counts()["pending"] == 0
+
+
+def test_a_lost_create_answer_is_adopted_next_run(setup: tuple[Runtime, TestClient]) -> None:
+    runtime, raw = setup
+    raw.post(FAULTS, json={"method": "POST", "path": "/tasks$", "status": 502, "after": True})
+    first = _push(runtime, [_row("00A", "create"), _row("00B", "create")])
+    assert (first.created, first.failed) == (1, 1)
+    second = push_todo.fn(runtime, ALICE)
+    assert (second.created, second.found_in_place, second.failed) == (0, 1, 0)
+    assert sorted(_tasks(runtime).index) == ["00A", "00B"]
+    assert set(runtime.store.task_links()["external_id"]) == {"00A", "00B"}
+
+
+def test_only_the_newest_update_of_a_task_is_applied(setup: tuple[Runtime, TestClient]) -> None:
+    runtime, _ = setup
+    _push(runtime, [_row("00C", "create")])
+    runtime.store.enqueue(
+        todo_operations(
+            pd.DataFrame(
+                [
+                    _row("00C", "update", idempotency_key="u-old", title="Old"),
+                    _row("00C", "update", idempotency_key="u-new", title="New"),
+                ]
+            )
+        )
+    )
+    pushed = push_todo.fn(runtime, ALICE)
+    assert pushed.updated == 1 and _tasks(runtime).loc["00C", "title"] == "New"
+    assert runtime.store.operation("u-old").result == {"superseded_by": "u-new"}  # type: ignore[union-attr]
