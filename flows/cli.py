@@ -176,10 +176,12 @@ def demo(
     from flows.console import print_summary
 
     print_summary(console, summary)
+    view = f"{sandbox.info['graph']['graph_url'].rstrip('/')}/_sandbox/"
     console.print(
         f"\nThe sandbox state is kept in {state_dir}; run `make demo` again to see an "
-        "incremental run (no duplicate tasks), or `kamsync sandbox up --state-dir "
-        f"{state_dir}` to explore it.",
+        'incremental run (no duplicate tasks). To see what kamsync wrote "in Outlook" '
+        f"(mail, calendars, To Do, OneDrive), run `kamsync sandbox up --state-dir {state_dir}` "
+        f"and open {view} (the browser will ask to trust the sandbox's own CA).",
         highlight=False,
     )
 

@@ -59,9 +59,8 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
             pull["object_name"], str(pull["pulled"]), str(pull["mirrored"]), in_org, mode,
             str(pull["api_calls"]),
         )  # fmt: skip
-    for box in summary["mailboxes"]:
-        pulls.add_row(box["mailbox"], str(box["messages"]), "", "", "mail", "")
     console.print(pulls)
+    console.print(_mailbox_table(summary))
     dry = summary["dry_run"]
     for pull in summary["objects"]:
         if pull["mode"] == "budget":
@@ -77,10 +76,12 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         f"Deadlines in horizon: [bold]{summary['deadlines']}[/] ({summary['overdue']} overdue, "
         f"{summary['unassigned']} owned by someone without a configured mailbox)",
         (
-            f"To Do tasks: would create [bold]{summary['tasks_planned']}[/], "
+            f"To Do tasks: would create [bold]{summary['tasks_planned']}[/], update "
+            f"{summary['updates_planned']}, complete {summary['completions_planned']}; "
             f"{summary['tasks_in_place']} already in place"
             if dry
             else f"To Do tasks: [bold]{summary['tasks_created']}[/] created, "
+            f"{summary['tasks_updated']} updated, {summary['tasks_completed']} completed, "
             f"{summary['tasks_in_place']} already in place" + _failed(summary["pushes"])
         ),
         _report_line(summary["report"]),
@@ -98,6 +99,29 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         for row in summary["planned"]:
             plan.add_row(row["mailbox"], row["due_date"], row["title"], row["importance"])
         console.print(plan)
+
+
+def _mailbox_table(summary: dict[str, Any]) -> Table:
+    """One row per mailbox read: mail and calendar changes mirrored this run."""
+    table = Table(
+        title=f"Mailboxes ({len(summary['mailboxes'])} in scope"
+        + (f"; {summary['unmatched_people']} people on key accounts without one" if
+           summary["unmatched_people"] else "") + ")",
+        title_justify="left",
+        show_edge=False,
+    )  # fmt: skip
+    for column in ("Mailbox", "Messages", "Events", "Removed", "Linked tasks", "Resynced"):
+        table.add_column(column, justify="left" if column == "Mailbox" else "right")
+    calendars = {pull["mailbox"]: pull for pull in summary["calendars"]}
+    for box in summary["mailboxes"]:
+        calendar = calendars.get(box["mailbox"], {})
+        resynced = box["resyncs"] + int(bool(calendar.get("resynced")))
+        table.add_row(
+            box["mailbox"], str(box["messages"]), str(calendar.get("events", "")),
+            str(box["removed"] + calendar.get("removed", 0)), str(box["linked_tasks"]),
+            str(resynced) if resynced else "",
+        )  # fmt: skip
+    return table
 
 
 def _failed(pushes: list[dict[str, Any]]) -> str:

@@ -17,6 +17,7 @@ from flows.push import push_todo, todo_operations
 from flows.reconcile import Analysis, reconcile
 from flows.report import publish_report, send_digest
 from flows.runtime import Runtime
+from flows.scope import mailbox_scope, mailboxes_to_read
 from flows.summary import CycleSummary, summarise
 
 
@@ -46,9 +47,10 @@ def kam_cycle(config_file: str | None = None, dry_run: bool = False) -> dict[str
 def _cycle(runtime: Runtime, dry_run: bool) -> CycleSummary:
     settings, today = runtime.settings, date.today()
     objects = pull_salesforce(runtime)
-    mailboxes = [pull_mailbox(runtime, box) for box in settings.m365.mailboxes]
-    for box in settings.m365.mailboxes:
-        pull_calendar(runtime, box)
+    scope = mailbox_scope(runtime, today)
+    boxes = mailboxes_to_read(settings.m365.mailboxes, scope)
+    mailboxes = [pull_mailbox(runtime, box) for box in boxes]
+    calendars = [pull_calendar(runtime, box) for box in boxes]
     analysis: Analysis = reconcile(runtime, today, runtime.salesforce.instance_url)
     pushes = []
     if not dry_run:
@@ -61,6 +63,8 @@ def _cycle(runtime: Runtime, dry_run: bool) -> CycleSummary:
         dry_run=dry_run,
         objects=objects,
         mailboxes=mailboxes,
+        calendars=calendars,
+        unmatched_people=len(scope.unmatched),
         pushes=pushes,
         report=report,
         digest=digest,
@@ -81,6 +85,19 @@ def _publish_artifacts(summary: CycleSummary) -> None:
         ],
         description="Salesforce records pulled this run, and the mirror checked against the org",
     )  # fmt: skip
+    calendars = {pull.mailbox: pull for pull in summary.calendars}
+    create_table_artifact(
+        key="kam-cycle-mailboxes",
+        table=[
+            {"mailbox": box.mailbox, "messages": box.messages,
+             "events": calendars[box.mailbox].events if box.mailbox in calendars else None,
+             "removed": box.removed + (calendars[box.mailbox].removed
+                                       if box.mailbox in calendars else 0),
+             "linked To Do tasks": box.linked_tasks, "resyncs": box.resyncs}
+            for box in summary.mailboxes
+        ],
+        description="Microsoft 365 changes mirrored this run, per mailbox",
+    )  # fmt: skip
     if summary.planned:
         create_table_artifact(
             key="kam-cycle-todo-plan",
@@ -92,6 +109,7 @@ def _publish_artifacts(summary: CycleSummary) -> None:
         markdown=(
             f"**{summary.key_accounts}** key accounts · **{summary.deadlines}** deadlines "
             f"({summary.overdue} overdue) · To Do: **{summary.tasks_created}** created, "
+            f"{summary.tasks_updated} updated, {summary.tasks_completed} completed, "
             f"{summary.tasks_in_place} already in place · report: "
             f"{summary.report.onedrive_path or summary.report.local_path} · digest: "
             f"{summary.digest.status}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pandas as pd
 from prefect import task
@@ -21,6 +21,7 @@ from transforms import (
     select_key_accounts,
     unassigned_deadlines,
 )
+from transforms.meetings import EVENT_COLUMNS, meetings_by_account
 from transforms.todo_plan import closed_record_ids, linked_task_states
 
 LINK_COLUMNS = ["mailbox", "external_id", "task_id"]
@@ -35,6 +36,8 @@ class Analysis:
     engagement: pd.DataFrame
     todo_plan: pd.DataFrame
     unassigned: pd.DataFrame
+    #: per key account, the last meeting held with the client and the next one booked
+    meetings: pd.DataFrame
 
 
 def mirror_frame(store: Store, source: str, name: str, columns: list[str]) -> pd.DataFrame:
@@ -44,20 +47,30 @@ def mirror_frame(store: Store, source: str, name: str, columns: list[str]) -> pd
     return frame.assign(**{column: None for column in missing}) if missing else frame
 
 
-@task(name="reconcile", cache_policy=NO_CACHE)
-def reconcile(runtime: Runtime, today: date, instance_url: str) -> Analysis:
-    """Run the transforms over the mirror (pure pandas, no calls to either service)."""
-    settings, store = runtime.settings, runtime.store
-    tables = {
-        spec.name: mirror_frame(store, "salesforce", spec.name, list(spec.select_list()))
-        for spec in objects_for(settings)
+def salesforce_tables(runtime: Runtime) -> dict[str, pd.DataFrame]:
+    """Every mirrored Salesforce object, with at least its select-list columns."""
+    return {
+        spec.name: mirror_frame(runtime.store, "salesforce", spec.name, list(spec.select_list()))
+        for spec in objects_for(runtime.settings)
     }
-    rule = settings.key_accounts
-    key_accounts = select_key_accounts(
+
+
+def key_accounts_of(runtime: Runtime, tables: dict[str, pd.DataFrame], today: date) -> pd.DataFrame:
+    """The key accounts by the configured rule."""
+    rule = runtime.settings.key_accounts
+    return select_key_accounts(
         tables["Account"], tables["Opportunity"], tables["User"], today=today,
         revenue_share=rule.revenue_share, lookback_days=rule.lookback_days,
         include_ids=rule.include, exclude_ids=rule.exclude, flag_field=rule.flag_field,
     )  # fmt: skip
+
+
+@task(name="reconcile", cache_policy=NO_CACHE)
+def reconcile(runtime: Runtime, today: date, instance_url: str) -> Analysis:
+    """Run the transforms over the mirror (pure pandas, no calls to either service)."""
+    settings, store = runtime.settings, runtime.store
+    tables = salesforce_tables(runtime)
+    key_accounts = key_accounts_of(runtime, tables, today)
     deadlines = collect_deadlines(
         key_accounts, tables["Task"], tables["Opportunity"], tables["Contract"], today=today,
         horizon_days=settings.deadlines.horizon_days,
@@ -65,6 +78,9 @@ def reconcile(runtime: Runtime, today: date, instance_url: str) -> Analysis:
     )  # fmt: skip
     messages = mirror_frame(store, "m365", "messages", MESSAGE_COLUMNS)
     engagement = last_email_touch(messages, tables["Contact"], key_accounts, today=today)
+    events = mirror_frame(store, "m365", "events", list(EVENT_COLUMNS))
+    every_account = meetings_by_account(events, tables["Contact"], now=datetime.now(UTC))
+    meetings = every_account[every_account["account_id"].isin(key_accounts["account_id"])]
     mailboxes = settings.m365.mailboxes
     states = mirror_frame(store, "m365", "todo_tasks", ["id", "title", "due_date", "status"])
     links = linked_task_states(store.task_links(), states)
@@ -78,4 +94,4 @@ def reconcile(runtime: Runtime, today: date, instance_url: str) -> Analysis:
         f"{len(key_accounts)} key accounts, {len(deadlines)} deadlines "
         f"({int(deadlines['overdue'].sum()) if len(deadlines) else 0} overdue)",
     )
-    return Analysis(key_accounts, deadlines, engagement, plan, unassigned)
+    return Analysis(key_accounts, deadlines, engagement, plan, unassigned, meetings)

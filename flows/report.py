@@ -116,6 +116,7 @@ def send_digest(
         today=today,
         company=runtime.settings.company,
         report_url=report.web_url,
+        meetings=analysis.meetings,
     )
     key = f"mail.digest:{today.isoformat()}:{reports.sender}"
     recipients = tuple(reports.recipients)

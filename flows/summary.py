@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from flows.pull_calendar import CalendarPull
 from flows.pull_m365 import MailboxPull
 from flows.pull_salesforce import ObjectPull
 from flows.push import TodoPush
@@ -19,11 +20,17 @@ class CycleSummary:
     dry_run: bool
     objects: list[ObjectPull]
     mailboxes: list[MailboxPull]
+    calendars: list[CalendarPull]
+    #: people on key accounts kamsync found no usable mailbox for
+    unmatched_people: int
     key_accounts: int
     deadlines: int
     overdue: int
     tasks_planned: int
     tasks_in_place: int
+    #: linked open tasks whose CRM title or due date changed / whose CRM record closed
+    updates_planned: int
+    completions_planned: int
     unassigned: int
     pushes: list[TodoPush]
     report: ReportResult
@@ -35,9 +42,19 @@ class CycleSummary:
     def tasks_created(self) -> int:
         return sum(push.created for push in self.pushes)
 
+    @property
+    def tasks_updated(self) -> int:
+        return sum(push.updated for push in self.pushes)
+
+    @property
+    def tasks_completed(self) -> int:
+        return sum(push.completed for push in self.pushes)
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["tasks_created"] = self.tasks_created
+        data["tasks_updated"] = self.tasks_updated
+        data["tasks_completed"] = self.tasks_completed
         return data
 
 
@@ -47,6 +64,8 @@ def summarise(
     dry_run: bool,
     objects: list[ObjectPull],
     mailboxes: list[MailboxPull],
+    calendars: list[CalendarPull],
+    unmatched_people: int,
     pushes: list[TodoPush],
     report: ReportResult,
     digest: DigestResult,
@@ -59,11 +78,15 @@ def summarise(
         dry_run=dry_run,
         objects=objects,
         mailboxes=mailboxes,
+        calendars=calendars,
+        unmatched_people=unmatched_people,
         key_accounts=len(analysis.key_accounts),
         deadlines=len(deadlines),
         overdue=int(deadlines["overdue"].sum()) if len(deadlines) else 0,
         tasks_planned=len(to_create),
-        tasks_in_place=len(plan) - len(to_create),
+        tasks_in_place=int((plan["action"] == "in_place").sum()),
+        updates_planned=int((plan["action"] == "update").sum()),
+        completions_planned=int((plan["action"] == "complete").sum()),
         unassigned=len(analysis.unassigned),
         pushes=pushes,
         report=report,

@@ -55,8 +55,13 @@ def render_digest(
     today: dt.date,
     company: str,
     report_url: str | None,
+    meetings: pd.DataFrame | None = None,
 ) -> tuple[str, str]:
-    """(subject, html) of the digest; CRM text is HTML-escaped by the template's autoescape."""
+    """(subject, html) of the digest; CRM text is HTML-escaped by the template's autoescape.
+
+    With `meetings` (`transforms.meetings.meetings_by_account`), the meetings booked with
+    key clients in the next seven days get a section of their own.
+    """
     require_columns(key_accounts, "key_accounts", ("account_id",))
     require_columns(deadlines, "deadlines", DEADLINE_COLUMNS)
     company_name = " ".join(company.split())  # no line breaks can reach a mail header
@@ -83,6 +88,17 @@ def render_digest(
             DigestSection("Overdue", _items(overdue), "Nothing overdue.", alert=True),
             DigestSection(f"Next {WEEK_DAYS} days", _items(this_week), "Nothing due this week."),
             DigestSection("Renewal notices coming up", _items(renewals), "No renewals coming up."),
+            *(
+                []
+                if meetings is None
+                else [
+                    DigestSection(
+                        f"Meetings with key clients, next {WEEK_DAYS} days",
+                        _meeting_items(key_accounts, meetings, today),
+                        "No meetings booked with key clients this week.",
+                    )
+                ]
+            ),
         ],
         report_url=_web_link(report_url),
     )
@@ -116,6 +132,29 @@ def _item(deadline: Mapping[Hashable, Any]) -> DigestItem:
         when=_when(deadline["due_date"], int(deadline["days_left"])),
         amount=None if amount is None or pd.isna(amount) else f"{amount:,.0f}",
     )
+
+
+def _meeting_items(
+    key_accounts: pd.DataFrame, meetings: pd.DataFrame, today: dt.date
+) -> list[DigestItem]:
+    """Next meetings booked with key accounts from today to seven days on, soonest first."""
+    require_columns(meetings, "meetings", ("account_id", "next_meeting_at", "next_meeting_subject"))
+    names = key_accounts.drop_duplicates("account_id").set_index("account_id")
+    start = pd.Timestamp(today, tz="UTC")
+    booked = meetings[
+        meetings["next_meeting_at"].notna()
+        & meetings["account_id"].isin(names.index)
+        & (pd.to_datetime(meetings["next_meeting_at"], utc=True) < start + pd.Timedelta(days=8))
+    ].sort_values("next_meeting_at", kind="stable")
+    return [
+        DigestItem(
+            title=str(row["next_meeting_subject"] or "(no subject)"),
+            account=str(names.at[row["account_id"], "account_name"]),
+            when=f"{pd.Timestamp(row['next_meeting_at']):%a %d %b %H:%M} UTC",
+            amount=None,
+        )
+        for row in booked.to_dict("records")
+    ]
 
 
 def _when(due: dt.date, days_left: int) -> str:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from config.loader import load_settings
 from connectors.m365 import GraphClient, default_list_id, linked_tasks, read_messages
+from connectors.store import Store
 from flows.cli import app
 from flows.cycle import kam_cycle
 from tests.conftest import start_sandbox
@@ -58,12 +59,19 @@ def test_second_cycle_creates_nothing_new(cycle_env: Path, prefect_harness: None
     assert first["key_accounts"] >= 3
     assert first["tasks_created"] > 0
     assert first["digest"]["status"] == "sent"
+    configured = load_settings(cycle_env).m365.mailboxes
+    read = [box["mailbox"] for box in first["mailboxes"]]
+    assert read[: len(configured)] == configured
+    assert len(read) > len(configured), "key-account team members' mailboxes are read too"
+    store = Store(load_settings(cycle_env).store.url)
+    assert store.count("m365", "events") > 0, "calendars are mirrored"
 
     second = kam_cycle(config_file=str(cycle_env))
     assert second["tasks_created"] == 0
     assert second["tasks_in_place"] == first["tasks_created"] + first["tasks_in_place"]
     assert second["digest"]["status"] == "already sent"
     assert all(pull["mode"] == "incremental" for pull in second["objects"])
+    assert sum(pull["events"] for pull in second["calendars"]) == 0, "nothing changed since"
 
     in_todo = _kamsync_tasks(cycle_env)
     created = [external_id for ids in in_todo.values() for external_id in ids]
@@ -71,7 +79,7 @@ def test_second_cycle_creates_nothing_new(cycle_env: Path, prefect_harness: None
     assert len(created) == len(set(created)), "no task exists twice"
 
     workbook = load_workbook(second["report"]["local_path"])
-    assert {"Summary", "Key accounts", "Deadlines"} <= set(workbook.sheetnames)
+    assert {"Summary", "Key accounts", "Deadlines", "Goals"} <= set(workbook.sheetnames)
     assert second["report"]["onedrive_path"].startswith("KAM Reports/key-accounts-")
 
     settings = load_settings(cycle_env)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from flows.scope import mailboxes_to_read
 from transforms.mailbox_scope import (
     CONFIGURED,
     DISABLED,
+    MAILBOX_COLUMNS,
     NOT_IN_TENANT,
     OWNER,
     TEAM_MEMBER,
+    UNMATCHED_COLUMNS,
+    MailboxScope,
     mailboxes_in_scope,
 )
 
@@ -123,3 +127,18 @@ def test_without_team_members_only_owners_are_added() -> None:
 def test_missing_columns_are_named() -> None:
     with pytest.raises(ValueError, match="tenant_users frame is missing required column"):
         mailboxes_in_scope([], KEY_ACCOUNTS, TEAM, SALESFORCE_USERS, TENANT.drop(columns="mail"))
+
+
+def test_the_cycle_reads_configured_mailboxes_as_written_then_the_team() -> None:
+    scope = MailboxScope(
+        pd.DataFrame(
+            [
+                ["ann@contoso.com", "u1", "005A", ["configured", "key account owner"]],
+                ["bo@contoso.com", "u2", "005B", ["key account team"]],
+            ],
+            columns=MAILBOX_COLUMNS,
+        ),
+        pd.DataFrame(columns=UNMATCHED_COLUMNS),
+    )
+
+    assert mailboxes_to_read(["Ann@Contoso.com"], scope) == ["Ann@Contoso.com", "bo@contoso.com"]

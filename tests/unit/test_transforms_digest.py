@@ -99,3 +99,30 @@ def test_quiet_day_says_so() -> None:
 def test_missing_required_column_is_named() -> None:
     with pytest.raises(ValueError, match=r"deadlines.*overdue"):
         digest(DEADLINES.drop(columns=["overdue"]))
+
+
+def test_meetings_booked_with_key_clients_this_week_are_listed_soonest_first() -> None:
+    meetings = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2", "A9"],
+            "next_meeting_at": pd.to_datetime(
+                ["2026-12-02T15:00:00Z", "2026-11-30T09:30:00Z", "2026-11-28T10:00:00Z"]
+            ),
+            "next_meeting_subject": ["QBR <Acme>", "Beta renewal call", "Not a key account"],
+        }
+    )
+    far = meetings.assign(next_meeting_at=pd.to_datetime(["2027-01-10T10:00:00Z"] * 3))
+
+    _, html = render_digest(
+        KEY_ACCOUNTS, DEADLINES, today=TODAY, company="Contoso", report_url=None,
+        meetings=meetings,
+    )  # fmt: skip
+    _, quiet = render_digest(
+        KEY_ACCOUNTS, DEADLINES, today=TODAY, company="Contoso", report_url=None, meetings=far
+    )
+
+    assert "Meetings with key clients, next 7 days (2)" in html
+    assert html.index("Beta renewal call") < html.index("QBR &lt;Acme&gt;")
+    assert "Mon 30 Nov 09:30 UTC" in html
+    assert "Not a key account" not in html
+    assert "No meetings booked with key clients this week." in quiet
