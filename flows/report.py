@@ -54,6 +54,7 @@ def publish_report(
         company=settings.company,
         goals=goals,
         goal_problems=goal_problems,
+        meetings=analysis.meetings,
     )
     name = f"key-accounts-{today.isoformat()}.xlsx"
     local = Path(settings.reports.local_dir) / name

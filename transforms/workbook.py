@@ -22,6 +22,7 @@ from transforms.excel_tables import (
 from transforms.frames import require_columns
 from transforms.goals import PROBLEM_COLUMNS
 from transforms.workbook_goals import add_goal_sheets
+from transforms.workbook_sheets import field_index, printable_sheet, table_bar_chart
 
 SUMMARY_SHEET = "Summary"
 KEY_ACCOUNTS_SHEET = "Key accounts"
@@ -42,6 +43,9 @@ KEY_ACCOUNT_TABLE = (
     TableColumn("Open opportunities", "open_opportunities", "integer"),
     TableColumn("Last e-mail (UTC)", "last_email_at", "datetime"),
     TableColumn("E-mails, 90 days", "emails_90d", "integer"),
+    TableColumn("Last meeting (UTC)", "last_meeting_at", "datetime"),
+    TableColumn("Next meeting (UTC)", "next_meeting_at", "datetime"),
+    TableColumn("Next meeting", "next_meeting_subject"),
     TableColumn("Why key", "reason"),
     TableColumn("Domain", "domain"),
     TableColumn("Salesforce id", "account_id"),
@@ -58,9 +62,12 @@ DEADLINE_TABLE = (
     TableColumn("Salesforce id", "sf_id"),
 )
 _ENGAGEMENT_FIELDS = ("last_email_at", "emails_90d")
+_MEETING_FIELDS = ("last_meeting_at", "next_meeting_at", "next_meeting_subject")
 _ENGAGEMENT_INPUTS = ("account_id", *_ENGAGEMENT_FIELDS)
 _KEY_ACCOUNT_INPUTS = tuple(
-    column.field for column in KEY_ACCOUNT_TABLE if column.field not in _ENGAGEMENT_FIELDS
+    column.field
+    for column in KEY_ACCOUNT_TABLE
+    if column.field not in (*_ENGAGEMENT_FIELDS, *_MEETING_FIELDS)
 )
 _DEADLINE_INPUTS = (
     "kind",
@@ -85,6 +92,7 @@ def build_workbook(
     company: str,
     goals: pd.DataFrame | None = None,
     goal_problems: pd.DataFrame | None = None,
+    meetings: pd.DataFrame | None = None,
 ) -> bytes:
     """The .xlsx report as bytes: sheets "Summary", "Key accounts" and "Deadlines", and
     with `goals` (`transforms.goals.attainment`) "Goals" and "Goal issues" too.
@@ -94,7 +102,7 @@ def build_workbook(
     require_columns(key_accounts, "key_accounts", _KEY_ACCOUNT_INPUTS)
     require_columns(deadlines, "deadlines", _DEADLINE_INPUTS)
     require_columns(engagement, "engagement", _ENGAGEMENT_INPUTS)
-    accounts = _accounts_with_engagement(key_accounts, engagement)
+    accounts = _with_meetings(_accounts_with_engagement(key_accounts, engagement), meetings)
     deadline_rows = deadlines.assign(
         kind_label=[KIND_LABELS.get(kind, kind) for kind in deadlines["kind"]]
     )
@@ -103,19 +111,15 @@ def build_workbook(
     workbook = Workbook(buffer, _WORKBOOK_OPTIONS)
     workbook.set_properties({"title": f"{company} key accounts", "company": company})
     formats = cell_formats(workbook)
-    summary = workbook.add_worksheet(SUMMARY_SHEET)
-    accounts_sheet = workbook.add_worksheet(KEY_ACCOUNTS_SHEET)
-    deadlines_sheet = workbook.add_worksheet(DEADLINES_SHEET)
-    for sheet in (summary, accounts_sheet, deadlines_sheet):
-        # Printed or turned into PDF, each sheet is one page wide, landscape.
-        sheet.set_landscape()
-        sheet.fit_to_pages(1, 0)
+    summary = printable_sheet(workbook, SUMMARY_SHEET)
+    accounts_sheet = printable_sheet(workbook, KEY_ACCOUNTS_SHEET)
+    deadlines_sheet = printable_sheet(workbook, DEADLINES_SHEET)
 
     write_table(accounts_sheet, accounts, KEY_ACCOUNT_TABLE, name="KeyAccounts", formats=formats)
     write_table(deadlines_sheet, deadline_rows, DEADLINE_TABLE, name="Deadlines", formats=formats)
     highlight_flagged_rows(
         deadlines_sheet,
-        flag_column=_field_index(DEADLINE_TABLE, "overdue"),
+        flag_column=field_index(DEADLINE_TABLE, "overdue"),
         column_count=len(DEADLINE_TABLE),
         row_count=len(deadline_rows),
         highlight=workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
@@ -140,6 +144,17 @@ def _accounts_with_engagement(key_accounts: pd.DataFrame, engagement: pd.DataFra
         last_email_at=ordered["account_id"].map(touches["last_email_at"]),
         emails_90d=ordered["account_id"].map(touches["emails_90d"]).fillna(0),
     ).reset_index(drop=True)
+
+
+def _with_meetings(accounts: pd.DataFrame, meetings: pd.DataFrame | None) -> pd.DataFrame:
+    """The accounts with their last and next meeting (`transforms.meetings`), blank without."""
+    if meetings is None:
+        return accounts.assign(**{field: None for field in _MEETING_FIELDS})
+    require_columns(meetings, "meetings", ("account_id", *_MEETING_FIELDS))
+    by_account = meetings.drop_duplicates("account_id").set_index("account_id")
+    return accounts.assign(
+        **{field: accounts["account_id"].map(by_account[field]) for field in _MEETING_FIELDS}
+    )
 
 
 def _write_summary(
@@ -183,25 +198,15 @@ def _headline_figures(
 def _insert_revenue_chart(workbook: Workbook, summary: Worksheet, account_count: int) -> None:
     """Bar chart of the top accounts' T12M revenue, read from the "Key accounts" table."""
     last_row = min(account_count, CHART_ACCOUNTS)
-    name_col = _field_index(KEY_ACCOUNT_TABLE, "account_name")
-    revenue_col = _field_index(KEY_ACCOUNT_TABLE, "t12m_revenue")
-    chart = workbook.add_chart({"type": "bar"})
-    if chart is None:  # add_chart returns None only for an unknown chart type
-        raise RuntimeError("XlsxWriter refused to create a bar chart")
-    chart.add_series(
-        {
-            "name": "T12M revenue",
-            "categories": [KEY_ACCOUNTS_SHEET, 1, name_col, last_row, name_col],
-            "values": [KEY_ACCOUNTS_SHEET, 1, revenue_col, last_row, revenue_col],
-        }
+    chart = table_bar_chart(
+        workbook,
+        KEY_ACCOUNTS_SHEET,
+        KEY_ACCOUNT_TABLE,
+        label="account_name",
+        series=(("t12m_revenue", "T12M revenue"),),
+        rows=last_row,
+        title=CHART_TITLE,
     )
-    chart.set_title({"name": CHART_TITLE})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True})  # a bar chart's category axis: biggest account on top
-    chart.set_x_axis({"num_format": "#,##0"})
     chart.set_size({"width": 720, "height": 120 + 24 * last_row})
     summary.insert_chart("D3", chart)
-
-
-def _field_index(columns: tuple[TableColumn, ...], field: str) -> int:
-    return next(index for index, column in enumerate(columns) if column.field == field)

@@ -11,6 +11,7 @@ from xlsxwriter.worksheet import Worksheet
 from transforms.excel_tables import CellKind, TableColumn, write_table
 from transforms.frames import require_columns
 from transforms.goals import ATTAINMENT_COLUMNS, PROBLEM_COLUMNS
+from transforms.workbook_sheets import printable_sheet, table_bar_chart
 
 GOALS_SHEET = "Goals"
 ISSUES_SHEET = "Goal issues"
@@ -53,11 +54,8 @@ def add_goal_sheets(
     )
     pairs = zip(rows["account_name"], rows["period"], strict=True)
     rows = rows.assign(label=[f"{account} ({period})" for account, period in pairs])
-    sheet = workbook.add_worksheet(GOALS_SHEET)
-    issues = workbook.add_worksheet(ISSUES_SHEET)
-    for each in (sheet, issues):
-        each.set_landscape()
-        each.fit_to_pages(1, 0)
+    sheet = printable_sheet(workbook, GOALS_SHEET)
+    issues = printable_sheet(workbook, ISSUES_SHEET)
     write_table(sheet, rows, GOAL_TABLE, name="Goals", formats=formats)
     write_table(issues, problems, ISSUE_TABLE, name="GoalIssues", formats=formats)
     if len(rows):
@@ -67,26 +65,15 @@ def add_goal_sheets(
 def _insert_goal_chart(workbook: Workbook, sheet: Worksheet, row_count: int) -> None:
     """Clustered bars per account and period: the goal next to what was won."""
     last_row = min(row_count, GOALS_CHART_ROWS)
-    label_col = _index("label")
-    chart = workbook.add_chart({"type": "bar"})
-    if chart is None:
-        raise RuntimeError("XlsxWriter refused to create a bar chart")
-    for field, name in (("revenue_goal", "Revenue goal"), ("won_revenue", "Won revenue")):
-        column = _index(field)
-        chart.add_series(
-            {
-                "name": name,
-                "categories": [GOALS_SHEET, 1, label_col, last_row, label_col],
-                "values": [GOALS_SHEET, 1, column, last_row, column],
-            }
-        )
-    chart.set_title({"name": GOALS_CHART_TITLE})
-    chart.set_y_axis({"reverse": True})
-    chart.set_x_axis({"num_format": "#,##0"})
+    chart = table_bar_chart(
+        workbook,
+        GOALS_SHEET,
+        GOAL_TABLE,
+        label="label",
+        series=(("revenue_goal", "Revenue goal"), ("won_revenue", "Won revenue")),
+        rows=last_row,
+        title=GOALS_CHART_TITLE,
+    )
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": 160 + 36 * last_row})
     sheet.insert_chart(1, len(GOAL_TABLE) + 1, chart)
-
-
-def _index(field: str) -> int:
-    return next(n for n, column in enumerate(GOAL_TABLE) if column.field == field)

@@ -12,14 +12,14 @@ caller). Each page comes as an `EventBatch` whose watermark (a `DeltaState`,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
 
 from connectors.m365.client import GraphClient, Json
-from connectors.m365.delta import DeltaState, delta_pages
+from connectors.m365.delta import DeltaBatch, DeltaState, resumed_pages
 
 PAGE_SIZE = 100
 #: Columns of the `m365/events` mirror table (times are UTC ISO strings).
@@ -33,20 +33,13 @@ WINDOW_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
-class EventBatch:
-    """One delta page of a mailbox's calendar, and the watermark to commit with it."""
-
-    mailbox: str
-    events: pd.DataFrame
-    watermark: str
-    #: ids Graph reported deleted, declined or moved out of the window
-    removed: list[str] = field(default_factory=list)
+class EventBatch(DeltaBatch):
+    """One delta page of a mailbox's calendar (`rows`, also named `events`); `removed` holds
+    the ids Graph reported deleted, declined or moved out of the window."""
 
     @property
-    def state(self) -> DeltaState:
-        state = DeltaState.load(self.watermark)
-        assert state is not None
-        return state
+    def events(self) -> pd.DataFrame:
+        return self.rows
 
 
 def calendar_window(today: date, past_days: int, future_days: int) -> tuple[datetime, datetime]:
@@ -71,20 +64,14 @@ def read_events(
     """
     start, end = calendar_window(today or datetime.now(UTC).date(), past_days, future_days)
     state = DeltaState.load(since)
-    if state is None or _stale(state, start):
-        now = datetime.now(UTC).isoformat()
-        state = DeltaState(link="", round=now, full=True, done=False, since=_iso(start))
-        params = {"startDateTime": _iso(start), "endDateTime": _iso(end)}
-        url = f"{client.user_path(mailbox)}/calendarView/delta"
-        pages = delta_pages(client, url, params, page_size=page_size)
-    else:
-        full = state.full and not state.done
-        state = DeltaState(state.link, state.round, full, done=False, since=state.since)
-        pages = delta_pages(client, state.link, page_size=page_size)
-    for page in pages:
-        rows = [flatten_event(mailbox, event, state.round) for event in page.items]
+    if state is not None and _stale(state, start):
+        state = None
+    params = {"startDateTime": _iso(start), "endDateTime": _iso(end)}
+    url = f"{client.user_path(mailbox)}/calendarView/delta"
+    rounds = resumed_pages(client, url, params, state, since=_iso(start), page_size=page_size)
+    for page, kept in rounds:
+        rows = [flatten_event(mailbox, event, kept.round) for event in page.items]
         frame = pd.DataFrame.from_records(rows, columns=EVENT_COLUMNS)
-        kept = DeltaState(page.link, state.round, state.full, page.done, state.since)
         yield EventBatch(mailbox, frame, kept.dump(), page.removed)
 
 

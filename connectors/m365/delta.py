@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -109,6 +110,45 @@ class DeltaState:
             return cls(**json.loads(text))
         except (TypeError, ValueError):
             return None
+
+
+def resumed_pages(
+    client: GraphClient,
+    url: str,
+    params: dict[str, Any] | None,
+    state: DeltaState | None,
+    *,
+    since: str | None = None,
+    page_size: int = PAGE_SIZE,
+) -> Iterator[tuple[DeltaPage, DeltaState]]:
+    """Pages of the round `state` left off in (None: a new full round from `url` and `params`,
+    whose horizon is `since`), each with the state to keep once it is applied."""
+    if state is None:
+        state = DeltaState("", datetime.now(UTC).isoformat(), full=True, done=False, since=since)
+        pages = delta_pages(client, url, params, page_size=page_size)
+    else:
+        full = state.full and not state.done
+        state = DeltaState(state.link, state.round, full, done=False, since=state.since)
+        pages = delta_pages(client, state.link, page_size=page_size)
+    for page in pages:
+        yield page, DeltaState(page.link, state.round, state.full, page.done, state.since)
+
+
+@dataclass(frozen=True)
+class DeltaBatch:
+    """One delta page of a mailbox's collection as mirror rows, and the watermark to commit."""
+
+    mailbox: str
+    rows: pd.DataFrame
+    watermark: str
+    #: ids Graph reported removed (deleted, or moved out of the collection)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> DeltaState:
+        state = DeltaState.load(self.watermark)
+        assert state is not None
+        return state
 
 
 def unseen_ids(

@@ -11,14 +11,14 @@ when configured.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from connectors.m365.client import GraphClient
-from connectors.m365.delta import DeltaState, delta_pages
+from connectors.m365.delta import DeltaBatch, DeltaState, resumed_pages
 
 FOLDERS = ("inbox", "sentitems")
 PAGE_SIZE = 100
@@ -34,21 +34,14 @@ MESSAGE_COLUMNS = [
 
 
 @dataclass(frozen=True)
-class MessageBatch:
-    """One delta page of a mailbox folder, and the watermark to commit with it."""
+class MessageBatch(DeltaBatch):
+    """One delta page of a mailbox folder (`rows`, also named `messages`)."""
 
-    mailbox: str
-    folder: str
-    messages: pd.DataFrame
-    watermark: str
-    #: ids Graph reported deleted from (or moved out of) the folder
-    removed: list[str] = field(default_factory=list)
+    folder: str = ""
 
     @property
-    def state(self) -> DeltaState:
-        state = DeltaState.load(self.watermark)
-        assert state is not None
-        return state
+    def messages(self) -> pd.DataFrame:
+        return self.rows
 
 
 def read_messages(
@@ -65,25 +58,18 @@ def read_messages(
 
     Raises `DeltaReset` when Graph lost the stored round: call again with None.
     """
-    state = DeltaState.load(since)
-    if state is None:
-        now = datetime.now(UTC)
-        start = (now - horizon).strftime("%Y-%m-%dT%H:%M:%SZ")
-        select = MESSAGE_FIELDS + (",body" if include_bodies else "")
-        params = {"$select": select, "$filter": f"receivedDateTime ge {start}"}
-        url = f"{client.user_path(mailbox)}/mailFolders/{folder}/messages/delta"
-        state = DeltaState(link="", round=now.isoformat(), full=True, done=False, since=start)
-        pages = delta_pages(client, url, params, page_size=page_size)
-    else:
-        full = state.full and not state.done
-        state = DeltaState(state.link, state.round, full, done=False, since=state.since)
-        pages = delta_pages(client, state.link, page_size=page_size)
-    for page in pages:
+    url = f"{client.user_path(mailbox)}/mailFolders/{folder}/messages/delta"
+    start = (datetime.now(UTC) - horizon).strftime("%Y-%m-%dT%H:%M:%SZ")
+    select = MESSAGE_FIELDS + (",body" if include_bodies else "")
+    params = {"$select": select, "$filter": f"receivedDateTime ge {start}"}
+    rounds = resumed_pages(
+        client, url, params, DeltaState.load(since), since=start, page_size=page_size
+    )
+    for page, state in rounds:
         rows = [flatten_message(mailbox, folder, message, state.round) for message in page.items]
         rows.sort(key=lambda row: str(row["received_at"] or ""))
         frame = pd.DataFrame.from_records(rows, columns=MESSAGE_COLUMNS)
-        kept = DeltaState(page.link, state.round, state.full, page.done, state.since)
-        yield MessageBatch(mailbox, folder, frame, kept.dump(), page.removed)
+        yield MessageBatch(mailbox, frame, state.dump(), page.removed, folder)
 
 
 def flatten_message(

@@ -11,14 +11,13 @@ a batch with the watermark (`DeltaState`) to commit alongside it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from connectors.m365.client import GraphClient
-from connectors.m365.delta import PAGE_SIZE, DeltaState, delta_pages
+from connectors.m365.delta import PAGE_SIZE, DeltaBatch, DeltaState, resumed_pages
 from connectors.m365.todo import APPLICATION_NAME, TASK_COLUMNS
 
 #: Columns of the `m365/todo_lists` mirror table.
@@ -32,21 +31,11 @@ TODO_TASK_COLUMNS = [
 
 
 @dataclass(frozen=True)
-class TodoBatch:
-    """One delta page of lists or of one list's tasks, and the watermark to commit with it."""
+class TodoBatch(DeltaBatch):
+    """One delta page of lists or of one list's tasks."""
 
-    mailbox: str
-    rows: pd.DataFrame
-    watermark: str
-    removed: list[str] = field(default_factory=list)
     #: the list whose tasks these are (None for a page of lists)
     list_id: str | None = None
-
-    @property
-    def state(self) -> DeltaState:
-        state = DeltaState.load(self.watermark)
-        assert state is not None
-        return state
 
 
 def read_lists(
@@ -54,7 +43,8 @@ def read_lists(
 ) -> Iterator[TodoBatch]:
     """The mailbox's task lists changed since the watermark (None: all of them)."""
     url = f"{client.user_path(mailbox)}/todo/lists/delta"
-    for page, state in _rounds(client, url, None, since, page_size):
+    rounds = resumed_pages(client, url, None, DeltaState.load(since), page_size=page_size)
+    for page, state in rounds:
         rows = [_list_row(mailbox, item, state.round) for item in page.items]
         frame = pd.DataFrame.from_records(rows, columns=LIST_COLUMNS)
         yield TodoBatch(mailbox, frame, state.dump(), page.removed)
@@ -71,29 +61,11 @@ def read_tasks(
     """The list's tasks changed since the watermark (None: all of them), links included."""
     url = f"{client.user_path(mailbox)}/todo/lists/{list_id}/tasks/delta"
     params = {"$expand": "linkedResources"}
-    for page, state in _rounds(client, url, params, since, page_size):
+    rounds = resumed_pages(client, url, params, DeltaState.load(since), page_size=page_size)
+    for page, state in rounds:
         rows = [task_row(mailbox, list_id, item, state.round) for item in page.items]
         frame = pd.DataFrame.from_records(rows, columns=TODO_TASK_COLUMNS)
         yield TodoBatch(mailbox, frame, state.dump(), page.removed, list_id)
-
-
-def _rounds(
-    client: GraphClient,
-    url: str,
-    params: dict[str, Any] | None,
-    since: str | None,
-    page_size: int,
-) -> Iterator[tuple[Any, DeltaState]]:
-    """Pages of a round from the stored state (or a full round), each with its new state."""
-    state = DeltaState.load(since)
-    if state is None:
-        state = DeltaState("", datetime.now(UTC).isoformat(), full=True, done=False)
-        pages = delta_pages(client, url, params, page_size=page_size)
-    else:
-        state = DeltaState(state.link, state.round, state.full and not state.done, False)
-        pages = delta_pages(client, state.link, page_size=page_size)
-    for page in pages:
-        yield page, DeltaState(page.link, state.round, state.full, page.done)
 
 
 def _list_row(mailbox: str, item: dict[str, Any], sync_round: str) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from sandbox.graph.limits import Limiter, LimitSettings, LimitsMiddleware
 from sandbox.graph.mail import mail_routes
 from sandbox.graph.mail_attachments import attachment_routes
 from sandbox.graph.mail_delta import mail_delta_routes
+from sandbox.graph.mail_folders import mail_folder_routes
+from sandbox.graph.mail_replies import reply_routes
 from sandbox.graph.sendmail import send_routes
 from sandbox.graph.sync_admin import sync_admin_routes
 from sandbox.graph.todo_delta import todo_delta_routes
@@ -51,7 +53,9 @@ def graph_routes() -> list[BaseRoute]:
         *mail_delta_routes(),
         *todo_delta_routes(),
         *send_routes(),
+        *reply_routes(),
         *attachment_routes(),
+        *mail_folder_routes(),
         *mail_routes(),
         *calendar_routes(),
         *todo_link_routes(),

@@ -1,10 +1,10 @@
 """Calendar reads and routes: the default calendar, its events, and calendarView windows.
 
 `calendarView` needs `startDateTime` and `endDateTime` and returns the events
-overlapping that window, earliest first (single instances only: the stand-in
-does not expand recurring series). Start and end come back in UTC, or in the
-zone of `Prefer: outlook.timezone` (Windows or IANA name), which the response
-confirms with `Preference-Applied`.
+overlapping that window, earliest first: single instances, occurrences and
+exceptions, never series masters (series.py stores a series' occurrences).
+Start and end come back in UTC, or in the zone of `Prefer: outlook.timezone`
+(Windows or IANA name), which the response confirms with `Preference-Applied`.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from sandbox.graph.query import (
     select_suffix,
 )
 from sandbox.graph.schema import EVENT
+from sandbox.graph.series import list_instances
 from sandbox.graph.timezones import preferred_zone
 from sandbox.state import Doc
 
@@ -122,6 +123,7 @@ def calendar_routes() -> list[Route]:
             Route(f"{prefix}/calendarView", calendar_view, methods=["GET"]),
             Route(f"{prefix}/events", list_events, methods=["GET"]),
             Route(f"{prefix}/events/{{event}}", get_event, methods=["GET"]),
+            Route(f"{prefix}/events/{{event}}/instances", list_instances, methods=["GET"]),
             *event_write_routes(f"{prefix}/events"),
         ]
     return routes

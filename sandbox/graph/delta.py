@@ -1,4 +1,4 @@
-"""Delta rounds shared by every delta function: state tokens, windows and pages.
+"""Delta rounds shared by every delta function: options, windows, pages and routes.
 
 A round starts without a token (or with a `$deltatoken`) and pages through
 the changes after the token's sequence number up to the collection's
@@ -6,122 +6,34 @@ high-water mark as it stood when the round began, oldest change first. Mid-round
 pages carry a `$skiptoken` (the round's window and the last sequence already
 paged out, so writes during the round neither shift nor hide anything: they
 come in the next round); the last page carries a `$deltatoken` holding the
-window's end. Tokens are opaque to clients: urlsafe base64 JSON signed with
-the tenant key. A garbled or foreign token answers Outlook's 400
-`SyncStateInvalid`; a token from before `expire_sync_states` answers
-`410 SyncStateNotFound`, as Exchange does when its sync-state cache dropped it.
+window's end. The tokens themselves (opaque, signed, expirable) are in
+`delta_tokens`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from sandbox.graph.changes import changed_since, high_water
+from sandbox.graph.delta_tokens import DeltaToken, issue_token, read_token
+from sandbox.graph.delta_tokens import expire_sync_states as expire_sync_states
 from sandbox.graph.directory import GraphContext, graph_context
 from sandbox.graph.errors import GraphError, bad_request
-from sandbox.graph.http import base_url
-from sandbox.state import Doc, DocStore
+from sandbox.graph.http import base_url, graph_json
+from sandbox.graph.query import Paging
+from sandbox.graph.schema import ResourceType
+from sandbox.state import Doc
 
-SYNC_STATES = "graph/sync_states"
-_EPOCH_ID = "epoch"
+#: Outlook's paging of delta functions: 10 a page unless asked, at most 1000.
+DELTA_PAGING = Paging(default_size=10, max_size=1000)
 _TOKEN_OPTIONS = ("$deltatoken", "$skiptoken")
-
-
-@dataclass(frozen=True)
-class DeltaToken:
-    """What a state token remembers.
-
-    `scope` names the tracked collection (e.g. one mail folder); `seq` is the
-    sequence after which changes are reported; `extra` holds the query fixed at
-    the start of the first round ($select, $filter, page size...). Mid-round
-    tokens also carry `upto` (the round's high-water) and `after` (the last
-    sequence already paged out).
-    """
-
-    scope: str
-    seq: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-    upto: int | None = None
-    after: int | None = None
-    epoch: int = 0
-
-
-def current_epoch(store: DocStore) -> int:
-    doc = store.get(SYNC_STATES, _EPOCH_ID)
-    return int(doc["epoch"]) if doc else 0
-
-
-def expire_sync_states(store: DocStore) -> int:
-    """Invalidate every outstanding delta and skip token; returns the new epoch."""
-    epoch = current_epoch(store) + 1
-    store.put(SYNC_STATES, _EPOCH_ID, {"id": _EPOCH_ID, "epoch": epoch})
-    return epoch
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _signature(context: GraphContext, payload: str) -> str:
-    digest = hmac.new(context.signing_key, payload.encode(), hashlib.sha256).digest()
-    return _b64(digest[:18])
-
-
-def issue_token(context: GraphContext, token: DeltaToken) -> str:
-    """The opaque text of `token`, stamped with the current sync-state epoch."""
-    body = {"s": token.scope, "q": token.seq, "x": token.extra, "e": current_epoch(context.store)}
-    if token.upto is not None:
-        body |= {"u": token.upto, "a": token.after if token.after is not None else token.seq}
-    payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
-    return f"{payload}.{_signature(context, payload)}"
-
-
-def sync_state_invalid() -> GraphError:
-    return GraphError(400, "SyncStateInvalid", "The sync state is invalid or corrupted.")
-
-
-def sync_state_not_found(generation: int, highest: int) -> GraphError:
-    message = (
-        f"The sync state generation is not found; generation={generation};[highest={highest}]."
-    )
-    return GraphError(410, "SyncStateNotFound", message)
-
-
-def read_token(context: GraphContext, raw: str, scope: str) -> DeltaToken:
-    """Decode a token a client sent back for `scope`, or the error Graph answers."""
-    payload, _, signature = raw.partition(".")
-    if not signature or not hmac.compare_digest(signature, _signature(context, payload)):
-        raise sync_state_invalid()
-    try:
-        body = json.loads(_unb64(payload))
-        token = DeltaToken(
-            scope=str(body["s"]),
-            seq=int(body["q"]),
-            extra=dict(body["x"]),
-            upto=int(body["u"]) if "u" in body else None,
-            after=int(body["a"]) if "a" in body else None,
-            epoch=int(body["e"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise sync_state_invalid() from exc
-    if token.scope != scope:
-        raise sync_state_invalid()
-    epoch = current_epoch(context.store)
-    if token.epoch != epoch:
-        raise sync_state_not_found(token.epoch, epoch)
-    return token
 
 
 def round_token(context: GraphContext, request: Request, scope: str) -> DeltaToken | None:
@@ -158,6 +70,89 @@ def preferred_page_size(request: Request) -> int | None:
         if name.strip().lower() == "odata.maxpagesize" and value.strip().isdigit():
             return max(1, int(value.strip()))
     return None
+
+
+def select_option(
+    request: Request, resource: ResourceType, unknown: Callable[[str], GraphError]
+) -> list[str] | None:
+    """The names `$select` lists (None without it); `unknown(name)` is the error for a stranger."""
+    if "$select" not in request.query_params:
+        return None
+    names = [name.strip() for name in request.query_params["$select"].split(",")]
+    names = [name for name in names if name]
+    strangers = [name for name in names if name not in resource.properties]
+    if strangers:
+        raise unknown(strangers[0])
+    return names
+
+
+def top_option(request: Request) -> int | None:
+    """`$top` as a page size (None without it), capped at the delta maximum."""
+    if "$top" not in request.query_params:
+        return None
+    top = request.query_params["$top"]
+    if not top.isdigit() or int(top) < 1:
+        raise bad_request(f"Invalid value '{top}' for query option '$top'.")
+    return min(int(top), DELTA_PAGING.max_size)
+
+
+def page_size(request: Request, extra: dict[str, Any]) -> int:
+    """The size of this page: `Prefer: odata.maxpagesize`, else the round's `$top`, else 10."""
+    size = preferred_page_size(request) or int(extra.get("top") or DELTA_PAGING.default_size)
+    return min(size, DELTA_PAGING.max_size)
+
+
+@dataclass(frozen=True)
+class DeltaRound:
+    """A delta request's round: its token and what changed in the collection after it."""
+
+    token: DeltaToken
+    live: list[Doc]
+    gone: list[Doc]
+    high_water: int
+
+
+def open_round(
+    request: Request, scope: str, collection: str, first: Callable[[], dict[str, Any]]
+) -> DeltaRound:
+    """The round the request continues, or a new one whose fixed query `first()` validates."""
+    context = graph_context(request)
+    token = round_token(context, request, scope) or DeltaToken(scope, extra=first())
+    live, gone = changed_since(context.store, collection, token.after or token.seq)
+    return DeltaRound(token, live, gone, high_water(context.store, collection))
+
+
+def round_page(
+    request: Request,
+    round_: DeltaRound,
+    odata_type: str,
+    shape: Callable[[Doc], dict[str, Any]],
+    *,
+    changes: tuple[list[Doc], list[Doc]] | None = None,
+) -> DeltaPage:
+    """`delta_page` for a collection of `odata_type` entities (`changes`: the round's, narrowed)."""
+    return delta_page(
+        request,
+        round_.token,
+        changes if changes is not None else (round_.live, round_.gone),
+        high_water=round_.high_water,
+        shape=lambda doc: {"@odata.type": f"#microsoft.graph.{odata_type}"} | shape(doc),
+        removed_shape=removed_entry(odata_type),
+        page_size=page_size(request, round_.token.extra),
+        context_fragment=f"Collection({odata_type})",
+    )
+
+
+def page_response(page: DeltaPage) -> Response:
+    return graph_json(page.body, headers=page.headers)
+
+
+def delta_routes(base: str, endpoint: Callable[[Request], Any]) -> list[Route]:
+    """Both spellings Graph takes for a delta function: `/delta`, `/microsoft.graph.delta()`."""
+    return [
+        Route(f"{base}/delta", endpoint, methods=["GET"]),
+        Route(f"{base}/microsoft.graph.delta()", endpoint, methods=["GET"]),
+    ]
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,16 @@ step when the organizer updates, cancels or deletes (a cancelled meeting leaves
 the organizer's calendar, as Outlook moves it to Deleted Items). An attendee's
 accept/tentativelyAccept updates their copy and the organizer's tally; decline
 removes their copy, as Outlook moves declined meetings out of the calendar.
-Extended properties stay on the item they were written to. Recurring series
-are refused (the stand-in does not expand occurrences).
+Extended properties stay on the item they were written to. A recurring
+series is a master and its stored occurrences (series.py); changing the
+master's time or pattern re-expands it, deleting or cancelling it takes its
+occurrences along, and an answer to the master answers every occurrence.
+Attendees' copies live in event_copies.py.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -19,7 +23,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.graph.calendar_model import (
-    NO_TIME,
     addressed_event,
     calendar_owner,
     event_defaults,
@@ -29,7 +32,6 @@ from sandbox.graph.calendar_model import (
 from sandbox.graph.changes import remove
 from sandbox.graph.directory import (
     events_of,
-    find_user_by_address,
     graph_context,
     mailbox_address,
     new_item_id,
@@ -37,10 +39,19 @@ from sandbox.graph.directory import (
     stamp,
 )
 from sandbox.graph.errors import GraphError, bad_request, unknown_body_property
+from sandbox.graph.event_copies import (
+    SHARED,
+    attendee_address,
+    cancel_copies,
+    remove_copies,
+    sync_copies,
+    tally,
+)
 from sandbox.graph.extended_properties import NAMES as EXTENDED_NAMES
 from sandbox.graph.extended_properties import accept
 from sandbox.graph.http import context_url, graph_json, no_content, read_json, segment
 from sandbox.graph.schema import EVENT
+from sandbox.graph.series import drop_instances, expand, instances, prepare_master
 from sandbox.graph.timezones import preferred_zone, valid_date_time_zone
 from sandbox.state import Doc, DocStore
 
@@ -53,11 +64,7 @@ _SERVER_SET = frozenset(
     }
 )
 _WRITABLE = (EVENT.properties - _SERVER_SET) | EXTENDED_NAMES
-#: what an organizer's update carries over to the attendees' copies
-_SHARED = (
-    *("subject", "body", "start", "end", "location", "locations", "attendees"),
-    *("isAllDay", "isOnlineMeeting", "onlineMeeting", "onlineMeetingProvider", "importance"),
-)
+_TIMING = frozenset({"start", "end", "recurrence"})
 _RESPONSES = {"accept": "accepted", "tentativelyAccept": "tentativelyAccepted"}
 
 
@@ -66,11 +73,6 @@ def _written(body: dict[str, Any], *, creating: bool) -> Doc:
     for name in body:
         if not name.startswith("@") and name not in _WRITABLE:
             raise unknown_body_property(name, "event")
-    if body.get("recurrence") is not None:
-        # refused rather than stored as a single instance: calendarView could not expand it
-        raise bad_request(
-            "The Graph stand-in does not support recurring series.", code="ErrorInvalidRequest"
-        )
     for name in ("start", "end"):
         if (creating or name in body) and not valid_date_time_zone(body.get(name)):
             raise bad_request(
@@ -86,9 +88,12 @@ async def create_event(request: Request) -> Response:
     body = await read_json(request)
     doc = _written(body, creating=True) | {"id": new_item_id(owner["id"], "event")}
     accept(body, doc)
+    dates = prepare_master(doc) if doc.get("recurrence") else []
     event_defaults(doc, owner)
     store.put(events_of(owner["id"]), doc["id"], stamp(doc))
-    _sync_copies(store, doc, owner)
+    sync_copies(store, doc, owner)
+    for occurrence in expand(store, owner["id"], doc, dates):
+        sync_copies(store, occurrence, owner)
     user = segment(request.path_params["user"])
     context = {"@odata.context": context_url(request, f"users('{user}')/events/$entity")}
     return graph_json(context | shape_event(doc, None, preferred_zone(request)), status=201)
@@ -98,28 +103,66 @@ async def update_event(request: Request) -> Response:
     owner, doc = addressed_event(request)
     store = graph_context(request).store
     body = await read_json(request)
-    tallied = {_attendee_address(a): a.get("status") for a in doc.get("attendees") or []}
-    doc.update(_written(body, creating=False))
+    tallied = {attendee_address(a): a.get("status") for a in doc.get("attendees") or []}
+    written = _written(body, creating=False)
+    doc.update(written)
     for attendee in doc.get("attendees") or []:
         # a rewritten attendee list keeps the answers already given
-        if "status" not in attendee and tallied.get(_attendee_address(attendee)):
-            attendee["status"] = tallied[_attendee_address(attendee)]
+        if "status" not in attendee and tallied.get(attendee_address(attendee)):
+            attendee["status"] = tallied[attendee_address(attendee)]
     accept(body, doc)
     doc["lastModifiedDateTime"] = now_iso()
+    if doc.get("type") == "occurrence":
+        doc["type"] = "exception"
+    retimed = doc.get("type") == "seriesMaster" and bool(_TIMING & set(written))
+    dates = prepare_master(doc) if retimed else []
     refresh_derived(doc)
     store.put(events_of(owner["id"]), doc["id"], stamp(doc))
     if doc.get("isOrganizer"):
-        _sync_copies(store, doc, owner)
+        sync_copies(store, doc, owner)
+    if doc.get("type") == "seriesMaster":
+        _update_series(store, owner, doc, written, dates if retimed else None)
     user = segment(request.path_params["user"])
     context = {"@odata.context": context_url(request, f"users('{user}')/events/$entity")}
     return graph_json(context | shape_event(doc, None, preferred_zone(request)))
+
+
+def _update_series(
+    store: DocStore, owner: Doc, master: Doc, written: Doc, dates: list[date] | None
+) -> None:
+    """Carry a master's change to its occurrences: re-expand when `dates` are given
+    (new time or pattern; exceptions are dropped too, as Outlook does), else copy the
+    shared properties to the occurrences that were not changed on their own."""
+    if dates is not None:
+        for dropped in drop_instances(store, owner["id"], master["id"]):
+            remove_copies(store, dropped, owner)
+        changed = expand(store, owner["id"], master, dates)
+    else:
+        shared = {k: v for k, v in written.items() if k in SHARED and k not in _TIMING}
+        changed = []
+        for occurrence in instances(store, owner["id"], master["id"]):
+            if occurrence.get("type") == "occurrence" and shared:
+                occurrence |= shared | {"lastModifiedDateTime": master["lastModifiedDateTime"]}
+                store.put(events_of(owner["id"]), occurrence["id"], stamp(occurrence))
+                changed.append(occurrence)
+    if master.get("isOrganizer"):
+        for occurrence in changed:
+            sync_copies(store, occurrence, owner)
+
+
+def _remove_series(store: DocStore, owner: Doc, doc: Doc) -> None:
+    """Delete a series' occurrences along with their master, cancelling attendees' copies."""
+    for occurrence in drop_instances(store, owner["id"], doc["id"]):
+        if doc.get("isOrganizer"):
+            cancel_copies(store, occurrence, owner)
 
 
 async def delete_event(request: Request) -> Response:
     owner, doc = addressed_event(request)
     store = graph_context(request).store
     if doc.get("isOrganizer"):
-        _cancel_copies(store, doc, owner)
+        cancel_copies(store, doc, owner)
+    _remove_series(store, owner, doc)
     remove(store, events_of(owner["id"]), doc["id"])
     return no_content()
 
@@ -141,13 +184,15 @@ async def respond(request: Request) -> Response:
     store = graph_context(request).store
     response = _RESPONSES.get(action, "declined")
     answered = {"response": response, "time": now_iso()}
-    _tally(store, doc, mailbox_address(owner), answered)
-    if response == "declined":
-        remove(store, events_of(owner["id"]), doc["id"])
-    else:
-        doc["responseStatus"] = answered
-        doc["showAs"] = "tentative" if response == "tentativelyAccepted" else "busy"
-        store.put(events_of(owner["id"]), doc["id"], stamp(doc))
+    # an answer to the series master answers each of its occurrences
+    for event in [*instances(store, owner["id"], doc["id"]), doc]:
+        tally(store, event, mailbox_address(owner), answered)
+        if response == "declined":
+            remove(store, events_of(owner["id"]), event["id"])
+        else:
+            event["responseStatus"] = answered
+            event["showAs"] = "tentative" if response == "tentativelyAccepted" else "busy"
+            store.put(events_of(owner["id"]), event["id"], stamp(event))
     return Response(status_code=202)
 
 
@@ -163,75 +208,14 @@ async def cancel_event(request: Request) -> Response:
             "Your request can't be completed. You need to be an organizer to cancel a meeting.",
         )
     store = graph_context(request).store
-    _cancel_copies(store, doc, owner)
+    cancel_copies(store, doc, owner)
+    _remove_series(store, owner, doc)
     remove(store, events_of(owner["id"]), doc["id"])  # Outlook moves it to Deleted Items
     return Response(status_code=202)
 
 
 async def _optional_json(request: Request) -> dict[str, Any]:
     return await read_json(request) if (await request.body()).strip() else {}
-
-
-def _attendee_address(attendee: Any) -> str:
-    entry = attendee.get("emailAddress") if isinstance(attendee, dict) else None
-    return str((entry or {}).get("address") or "").lower()
-
-
-def _attendee_users(store: DocStore, meeting: Doc, organizer: Doc) -> list[Doc]:
-    users = []
-    for attendee in meeting.get("attendees") or []:
-        address = _attendee_address(attendee)
-        user = find_user_by_address(store, address) if address else None
-        if user is not None and user["id"] != organizer["id"]:
-            users.append(user)
-    return users
-
-
-def _copy_of(store: DocStore, user: Doc, ical_uid: str) -> Doc | None:
-    for event in store.iter(events_of(user["id"])):
-        if event.get("iCalUId") == ical_uid:
-            return event
-    return None
-
-
-def _sync_copies(store: DocStore, meeting: Doc, organizer: Doc) -> None:
-    """Create or update each internal attendee's copy of the organizer's meeting."""
-    for user in _attendee_users(store, meeting, organizer):
-        copy = _copy_of(store, user, meeting["iCalUId"])
-        shared = {name: meeting[name] for name in _SHARED if name in meeting}
-        if copy is None:
-            copy = {k: v for k, v in meeting.items() if not k.startswith("_")}
-            copy |= {"id": new_item_id(user["id"], "event"), "isOrganizer": False}
-            copy["responseStatus"] = {"response": "notResponded", "time": NO_TIME}
-        copy |= shared | {"lastModifiedDateTime": meeting["lastModifiedDateTime"]}
-        refresh_derived(copy)
-        store.put(events_of(user["id"]), copy["id"], stamp(copy))
-
-
-def _cancel_copies(store: DocStore, meeting: Doc, organizer: Doc) -> None:
-    for user in _attendee_users(store, meeting, organizer):
-        copy = _copy_of(store, user, meeting["iCalUId"])
-        if copy is not None and not copy.get("isCancelled"):
-            _mark_cancelled(copy)
-            copy["subject"] = f"Canceled: {copy.get('subject') or ''}"
-            store.put(events_of(user["id"]), copy["id"], stamp(copy))
-
-
-def _mark_cancelled(doc: Doc) -> None:
-    doc |= {"isCancelled": True, "showAs": "free", "lastModifiedDateTime": now_iso()}
-
-
-def _tally(store: DocStore, copy: Doc, address: str, answered: dict[str, str]) -> None:
-    """Record an attendee's answer on the organizer's event, when the organizer is internal."""
-    organizer_address = ((copy.get("organizer") or {}).get("emailAddress") or {}).get("address")
-    organizer = find_user_by_address(store, str(organizer_address or ""))
-    meeting = _copy_of(store, organizer, copy["iCalUId"]) if organizer else None
-    if organizer is None or meeting is None:
-        return
-    for attendee in meeting.get("attendees") or []:
-        if _attendee_address(attendee) == address.lower():
-            attendee["status"] = answered
-    store.put(events_of(organizer["id"]), meeting["id"], stamp(meeting))
 
 
 def event_write_routes(prefix: str) -> list[Route]:

@@ -26,17 +26,14 @@ store, so every worker of the process sees the same ones.
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
-import threading
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sandbox.faults_core import FaultError, FaultLedger, admin_route, check_types, positive_times
 from sandbox.graph.directory import GraphContext, graph_context
 from sandbox.graph.errors import GraphError, error_response
 from sandbox.state import Doc, DocStore
@@ -67,18 +64,13 @@ _SETTINGS: dict[str, type | tuple[type, ...]] = {
     "after": bool,
     "times": int,
 }
-_LOCK = threading.Lock()
 
 
-class FaultError(ValueError):
-    """A fault the admin endpoint cannot arm; the message says why."""
-
-
-class FaultBook:
+class FaultBook(FaultLedger):
     """The armed faults of the tenant."""
 
     def __init__(self, store: DocStore) -> None:
-        self._store = store
+        super().__init__(store, FAULTS)
 
     def arm(self, body: Any) -> Doc:
         """Store a fault described by a POSTed body (FaultError when it is not one)."""
@@ -87,10 +79,7 @@ class FaultBook:
         unknown = sorted(set(body) - set(_SETTINGS))
         if unknown:
             raise FaultError(f"unknown settings: {', '.join(unknown)}")
-        for name, expected in _SETTINGS.items():
-            value = body.get(name)
-            if name in body and (not isinstance(value, expected) or _bool_for_int(value, name)):
-                raise FaultError(f"'{name}' has the wrong type")
+        check_types(body, _SETTINGS)
         try:
             re.compile(body.get("path", ""))
         except re.error as error:
@@ -98,45 +87,15 @@ class FaultBook:
         status = body.get("status", 429)
         if not 400 <= status <= 599:
             raise FaultError("'status' must be an HTTP error status (400-599)")
-        times = body.get("times", 1)
-        if times < 1:
-            raise FaultError("'times' must be a positive integer")
+        times = positive_times(body)
         code, message = _DEFAULTS.get(status, ("UnknownError", "An error occurred."))
-        fault = {
-            "id": secrets.token_hex(6),
-            "code": code,
-            "message": message,
-            **body,
-            "status": status,
-            "times": times,
-        }
-        self._store.put(FAULTS, fault["id"], fault)
-        return fault
-
-    def armed(self) -> list[Doc]:
-        return self._store.all(FAULTS)
-
-    def clear(self) -> None:
-        with _LOCK:
-            for fault in self._store.all(FAULTS):
-                self._store.delete(FAULTS, fault["id"])
+        return self.keep(
+            {"code": code, "message": message, **body, "status": status, "times": times}
+        )
 
     def take(self, method: str, path: str, in_batch: bool) -> Doc | None:
         """Spend one hit of the oldest armed fault matching the request, if any."""
-        with _LOCK:
-            for fault in self._store.all(FAULTS):
-                if not _matches(fault, method, path, in_batch):
-                    continue
-                if fault["times"] > 1:
-                    self._store.put(FAULTS, fault["id"], {**fault, "times": fault["times"] - 1})
-                else:
-                    self._store.delete(FAULTS, fault["id"])
-                return fault
-        return None
-
-
-def _bool_for_int(value: Any, name: str) -> bool:
-    return isinstance(value, bool) and _SETTINGS[name] is not bool
+        return self.spend(lambda fault: _matches(fault, method, path, in_batch))
 
 
 def _matches(fault: Doc, method: str, path: str, in_batch: bool) -> bool:
@@ -154,23 +113,9 @@ def fault_error(fault: Doc) -> GraphError:
     return GraphError(fault["status"], fault["code"], fault["message"], headers=headers)
 
 
-async def faults(request: Request) -> Response:
-    """The admin endpoint (see the module docstring)."""
-    book = FaultBook(graph_context(request).store)
-    if request.method == "GET":
-        return JSONResponse({"faults": book.armed()})
-    if request.method == "DELETE":
-        book.clear()
-        return Response(status_code=204)
-    try:
-        fault = book.arm(json.loads(await request.body()))
-    except (json.JSONDecodeError, UnicodeDecodeError, FaultError) as error:
-        return JSONResponse({"error": str(error)}, status_code=400)
-    return JSONResponse(fault, status_code=201)
-
-
 def fault_routes() -> list[Route]:
-    return [Route(FAULTS_PATH, faults, methods=["GET", "POST", "DELETE"])]
+    """The admin endpoint (see the module docstring)."""
+    return [admin_route(FAULTS_PATH, lambda request: FaultBook(graph_context(request).store))]
 
 
 class FaultInjection:

@@ -3,7 +3,7 @@
 `GET /users/{u}/messages` and `/mailFolders/{f}/messages` page 10 at a time
 (up to 1000) with `$skip` nextLinks, newest first, and enforce Exchange's
 rule that `$orderby` properties lead the `$filter`. `POST .../move` files a
-message in another folder. Deleting a message moves
+message in another folder (folders themselves: mail_folders.py). Deleting a message moves
 it to Deleted Items under a new id, as Exchange does; deleting it there
 removes it for good. Both leave a tombstone for the folder the message left,
 so that folder's message delta reports it `@removed`.
@@ -18,7 +18,6 @@ from starlette.routing import Route
 from sandbox.graph.changes import remove
 from sandbox.graph.directory import (
     attachments_of,
-    folders_of,
     graph_context,
     mailbox_owner,
     messages_of,
@@ -32,7 +31,6 @@ from sandbox.graph.mail_model import (
     find_folder,
     find_message,
     folder_id,
-    shape_folder,
     shape_message,
     touch_message,
 )
@@ -44,11 +42,10 @@ from sandbox.graph.query import (
     parse_entity_options,
     select_suffix,
 )
-from sandbox.graph.schema import MAIL_FOLDER, MESSAGE
+from sandbox.graph.schema import MESSAGE
 from sandbox.state import Doc, DocStore
 
 MESSAGE_PAGING = Paging(default_size=10, max_size=1000)
-FOLDER_PAGING = Paging(default_size=10, max_size=250)
 NEWEST_FIRST = [OrderKey(("receivedDateTime",), True)]
 
 _ALWAYS_UPDATABLE = frozenset(
@@ -183,38 +180,10 @@ async def move_to_folder(request: Request) -> Response:
     return graph_json(shaped | shape_message(request, moved, None), status=201)
 
 
-async def list_folders(request: Request) -> Response:
-    owner = mailbox_owner(request)
-    store = graph_context(request).store
-    query = parse_collection_query(request, MAIL_FOLDER, FOLDER_PAGING)
-    folders = query.apply(store.all(folders_of(owner["id"])))
-    fragment = f"{_mailbox_fragment(request)}/mailFolders{select_suffix(query.select)}"
-    return page_response(
-        request,
-        folders,
-        query,
-        FOLDER_PAGING,
-        context_url(request, fragment),
-        lambda folder: shape_folder(store, owner["id"], folder),
-    )
-
-
-async def get_folder(request: Request) -> Response:
-    owner = mailbox_owner(request)
-    store = graph_context(request).store
-    folder = find_folder(store, owner["id"], request.path_params["folder"])
-    parse_entity_options(request, MAIL_FOLDER)
-    fragment = f"{_mailbox_fragment(request)}/mailFolders/$entity"
-    body = {"@odata.context": context_url(request, fragment)}
-    return graph_json(body | shape_folder(store, owner["id"], folder))
-
-
 def mail_routes() -> list[Route]:
     item_methods = {"GET": get_message, "PATCH": update_message, "DELETE": delete_message}
     routes = [
         Route("/v1.0/users/{user}/messages", list_messages, methods=["GET"]),
-        Route("/v1.0/users/{user}/mailFolders", list_folders, methods=["GET"]),
-        Route("/v1.0/users/{user}/mailFolders/{folder}", get_folder, methods=["GET"]),
         Route("/v1.0/users/{user}/mailFolders/{folder}/messages", list_messages, methods=["GET"]),
     ]
     for prefix in ("/v1.0/users/{user}", "/v1.0/users/{user}/mailFolders/{folder}"):

@@ -101,7 +101,7 @@ def complete_message(message: Doc, owner: Doc, folder: Doc, domain: str) -> Doc:
     doc.setdefault("body", {"contentType": "text", "content": ""})
     for name in ("toRecipients", "ccRecipients", "bccRecipients", "replyTo", "categories"):
         doc.setdefault(name, [])
-    doc.setdefault("isRead", folder["_wellKnownName"] != "inbox")
+    doc.setdefault("isRead", folder.get("_wellKnownName") != "inbox")
     defaults = {
         "importance": "normal",
         "isDraft": False,

@@ -105,7 +105,7 @@ def file_attachment(item: Any) -> Doc:
     }
 
 
-def _check_recipients(message: Doc) -> None:
+def check_recipients(message: Doc) -> None:
     recipients = [r for field in _RECIPIENT_FIELDS for r in message.get(field) or []]
     if not recipients:
         raise GraphError(
@@ -130,10 +130,11 @@ def _address_of(recipient: Any) -> str:
     return str(email.get("address") or "") if isinstance(email, dict) else ""
 
 
-def _file_copy(
+def file_copy(
     store: DocStore, owner: Doc, message: Doc, folder: str, attachments: list[Doc]
 ) -> Doc:
-    """Store one copy of `message` (with its own attachments) in `folder` of `owner`."""
+    """Store one copy of `message` (with its own attachments) in `folder` of `owner`
+    (a well-known name or a folder id)."""
     now = now_iso()
     attachment_ids = []
     for attachment in attachments:
@@ -141,7 +142,9 @@ def _file_copy(
         stored = attachment | {"id": attachment_id, "lastModifiedDateTime": now}
         store.put(attachments_of(owner["id"]), attachment_id, stored)
         attachment_ids.append(attachment_id)
-    target = store.get(folders_of(owner["id"]), folder_id(owner["id"], folder))
+    target = store.get(folders_of(owner["id"]), folder_id(owner["id"], folder)) or store.get(
+        folders_of(owner["id"]), folder
+    )
     assert target is not None
     copy = message | {"id": new_item_id(owner["id"], "message"), "_attachmentIds": attachment_ids}
     copy.pop("_version", None)
@@ -162,7 +165,9 @@ def deliver(store: DocStore, sender: Doc, message: Doc, attachments: list[Doc], 
     )
     sent = message | {
         "internetMessageId": internet_id,
-        "conversationId": graph_item_id("conversation", internet_id),
+        # a reply stays in its thread (create_reply keeps the conversation privately)
+        "conversationId": message.get("_conversationId")
+        or graph_item_id("conversation", internet_id),
         "sentDateTime": now,
         "receivedDateTime": now,
         "createdDateTime": now,
@@ -172,10 +177,10 @@ def deliver(store: DocStore, sender: Doc, message: Doc, attachments: list[Doc], 
     }
     sent.setdefault("from", sent["sender"])
     if save:
-        _file_copy(store, sender, sent | {"isRead": True}, "sentitems", attachments)
+        file_copy(store, sender, sent | {"isRead": True}, "sentitems", attachments)
     delivered = {k: v for k, v in sent.items() if k != "bccRecipients"} | {"isRead": False}
     for recipient in _tenant_recipients(store, sent):
-        _file_copy(store, recipient, delivered, "inbox", attachments)
+        file_copy(store, recipient, delivered, "inbox", attachments)
 
 
 def _tenant_recipients(store: DocStore, message: Doc) -> list[Doc]:
@@ -195,7 +200,7 @@ async def send_mail(request: Request) -> Response:
     if "message" not in body:
         raise bad_request("The 'message' parameter is required.", code="ErrorInvalidParameter")
     message, attachments = _compose(body["message"])
-    _check_recipients(message)
+    check_recipients(message)
     save = body.get("saveToSentItems", True) is not False
     deliver(graph_context(request).store, sender, message, attachments, save)
     return Response(status_code=202)
@@ -210,7 +215,7 @@ async def create_draft(request: Request) -> Response:
     now = now_iso()
     draft = message | {"isDraft": True, "isRead": True, "createdDateTime": now}
     draft["sender"] = draft.get("from") or {"emailAddress": email_address(owner)}
-    stored = _file_copy(store, owner, draft, folder["_wellKnownName"], attachments)
+    stored = file_copy(store, owner, draft, folder["id"], attachments)
     fragment = f"users('{segment(request.path_params['user'])}')/messages/$entity"
     body = {"@odata.context": context_url(request, fragment)}
     return graph_json(body | shape_message(request, stored, None), status=201)
@@ -223,7 +228,7 @@ async def send_draft(request: Request) -> Response:
     draft = find_message(store, owner["id"], request.path_params["message"])
     if not draft.get("isDraft"):
         raise GraphError(400, "ErrorInvalidOperation", "Only draft messages can be sent.")
-    _check_recipients(draft)
+    check_recipients(draft)
     attachments = [
         public(doc)
         for attachment_id in draft.get("_attachmentIds", [])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from openpyxl.utils import range_boundaries
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table
 from openpyxl.worksheet.worksheet import Worksheet
 from starlette.requests import Request
@@ -90,6 +90,17 @@ async def get_worksheet(request: Request) -> Response:
 
 
 async def used_range(request: Request) -> Response:
+    """`usedRange` or the function form `usedRange(valuesOnly=true|false)`.
+
+    The stand-in's cells carry no formatting of their own, so both answers agree.
+    """
+    options = request.path_params.get("options")
+    if options is not None and options.replace(" ", "") not in (
+        "valuesOnly=true",
+        "valuesOnly=false",
+        "",
+    ):
+        raise GraphError(400, "badRequest", f"Invalid function parameters: '{options}'.")
     opened = open_addressed(request)
     _, sheet = find_sheet(opened.book, request.path_params["sheet"])
     context = {"@odata.context": f"{opened.base}/worksheets/usedRange"}
@@ -146,6 +157,29 @@ async def table_range(request: Request) -> Response:
     return graph_json(context | range_json(block(sheet, table.ref)))
 
 
+def _table_part(table: Table, part: str) -> str:
+    """The address of a table's header row, data body or totals row (`A1:D1` form)."""
+    min_col, min_row, max_col, max_row = (int(n) for n in range_boundaries(table.ref))
+    header, totals = int(table.headerRowCount or 0), int(table.totalsRowCount or 0)
+    first, last = {
+        "headerRowRange": (min_row, min_row + header - 1),
+        "dataBodyRange": (min_row + header, max_row - totals),
+        "totalRowRange": (max_row - totals + 1, max_row),
+    }[part]
+    if last < first:
+        raise GraphError(404, "itemNotFound", f"The table has no {part[:-5]}.")
+    return f"{get_column_letter(min_col)}{first}:{get_column_letter(max_col)}{last}"
+
+
+async def table_part_range(request: Request) -> Response:
+    """`headerRowRange`, `dataBodyRange` or `totalRowRange` of a table."""
+    opened = open_addressed(request)
+    sheet, table = find_table(opened.book, request.path_params["table"])
+    ref = _table_part(table, request.url.path.rsplit("/", 1)[-1])
+    context = {"@odata.context": context_url(request, "microsoft.graph.workbookRange")}
+    return graph_json(context | range_json(block(sheet, ref)))
+
+
 async def list_rows(request: Request) -> Response:
     opened = open_addressed(request)
     sheet, table = find_table(opened.book, request.path_params["table"])
@@ -185,6 +219,7 @@ async def add_rows(request: Request) -> Response:
 
 
 Handler = Callable[[Request], Awaitable[Response]]
+_TABLE_PARTS = ("headerRowRange", "dataBodyRange", "totalRowRange")
 
 
 def _routes_for(base: str) -> list[Route]:
@@ -202,6 +237,7 @@ def _routes_for(base: str) -> list[Route]:
     for sheet in sheet_forms:
         routes += [
             route(sheet + "/usedRange", used_range),
+            route(sheet + "/usedRange({options})", used_range),
             route(sheet + "/tables", list_tables),
             route(sheet, get_worksheet),
         ]
@@ -209,6 +245,7 @@ def _routes_for(base: str) -> list[Route]:
         routes += [
             route(table + "/columns", list_columns),
             route(table + "/range", table_range),
+            *(route(f"{table}/{part}", table_part_range) for part in _TABLE_PARTS),
             route(table + "/rows", list_rows),
             route(table + "/rows", add_rows, "POST"),
             route(table + "/rows/add", add_rows, "POST"),

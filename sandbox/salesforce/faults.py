@@ -37,17 +37,15 @@ of the process sees the same ones, and a spent fault is gone for all of them.
 
 from __future__ import annotations
 
-import json
 import secrets
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandbox.faults_core import FaultError, FaultLedger, admin_route, check_types, positive_times
 from sandbox.state import Doc, DocStore
 
 FAULTS = "_faults"
@@ -63,19 +61,13 @@ KINDS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "unable_to_lock_row": {"object": str},
 }
 _WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-#: One lock for every fault book of the process: taking a fault is read-modify-write.
-_LOCK = threading.Lock()
 
 
-class FaultError(ValueError):
-    """A fault the admin endpoint cannot arm; the message says why."""
-
-
-class FaultBook:
+class FaultBook(FaultLedger):
     """The armed faults of one org."""
 
     def __init__(self, store: DocStore) -> None:
-        self._store = store
+        super().__init__(store, FAULTS)
 
     def arm(self, body: Any) -> Doc:
         """Store a fault described by a POSTed body (FaultError when it is not one)."""
@@ -85,40 +77,17 @@ class FaultBook:
         unknown = sorted(set(body) - {"kind", "times", *settings})
         if unknown:
             raise FaultError(f"unknown settings for {body['kind']}: {', '.join(unknown)}")
-        for name, expected in settings.items():
-            if name in body and not _is_a(body[name], expected):
-                raise FaultError(f"'{name}' has the wrong type")
-        times = body.get("times", 1)
-        if not _is_a(times, int) or times < 1:
-            raise FaultError("'times' must be a positive integer")
+        check_types(body, settings)
+        times = positive_times(body)
         if body.get("status", 503) not in (500, 503):
             raise FaultError("'status' must be 500 or 503")
         if body["kind"] == "bulk_job_delay" and "seconds" not in body:
             raise FaultError("bulk_job_delay needs 'seconds'")
-        fault = {**body, "id": secrets.token_hex(6), "times": times}
-        self._store.put(FAULTS, fault["id"], fault)
-        return fault
-
-    def armed(self) -> list[Doc]:
-        return self._store.all(FAULTS)
-
-    def clear(self) -> None:
-        with _LOCK:
-            for fault in self._store.all(FAULTS):
-                self._store.delete(FAULTS, fault["id"])
+        return self.keep({**body, "times": times})
 
     def take(self, kind: str, matches: Callable[[Doc], bool] = lambda fault: True) -> Doc | None:
         """Spend one hit of the oldest armed fault of `kind` that `matches`, if any."""
-        with _LOCK:
-            for fault in self._store.all(FAULTS):
-                if fault["kind"] != kind or not matches(fault):
-                    continue
-                if fault["times"] > 1:
-                    self._store.put(FAULTS, fault["id"], {**fault, "times": fault["times"] - 1})
-                else:
-                    self._store.delete(FAULTS, fault["id"])
-                return fault
-        return None
+        return self.spend(lambda fault: fault["kind"] == kind and matches(fault))
 
     def take_for_object(self, kind: str, sobject: str) -> Doc | None:
         """`take` for faults aimed at `sobject` (or at every object)."""
@@ -131,27 +100,10 @@ def for_object(fault: Doc, sobject: str) -> bool:
     return aimed is None or str(aimed).lower() == sobject.lower()
 
 
-def _is_a(value: Any, expected: type | tuple[type, ...]) -> bool:
-    return isinstance(value, expected) and not isinstance(value, bool)
-
-
 def fault_routes(store: DocStore) -> list[Route]:
     """The admin endpoints (see the module docstring)."""
     book = FaultBook(store)
-
-    async def faults(request: Request) -> Response:
-        if request.method == "GET":
-            return JSONResponse({"faults": book.armed()})
-        if request.method == "DELETE":
-            book.clear()
-            return Response(status_code=204)
-        try:
-            fault = book.arm(json.loads(await request.body()))
-        except (json.JSONDecodeError, UnicodeDecodeError, FaultError) as error:
-            return JSONResponse({"error": str(error)}, status_code=400)
-        return JSONResponse(fault, status_code=201)
-
-    return [Route(FAULTS_PATH, faults, methods=["GET", "POST", "DELETE"])]
+    return [admin_route(FAULTS_PATH, lambda request: book)]
 
 
 def server_error_body(status: int) -> list[dict[str, str]]:

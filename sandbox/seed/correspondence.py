@@ -10,7 +10,7 @@ Mail about no client is in `noise.py`, mail to shared mailboxes in
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -116,6 +116,26 @@ def _subject(topic: Topic, plan: AccountPlan, clock: Clock, rng: random.Random) 
     )
 
 
+def account_threads(
+    plans: list[AccountPlan],
+    per_tier: dict[Tier, tuple[int, int]],
+    make: Callable[[AccountPlan, int], Thread],
+    *,
+    max_replies: int,
+    clock: Clock,
+    preset: Preset,
+    rng: random.Random,
+) -> Iterator[Email]:
+    """For each account, a tier-drawn number of threads (`make(plan, number)`), scaled by the
+    preset's mail scale, each started in the mail window and answered 1 to `max_replies` times."""
+    for plan in plans:
+        count = round(rng.randint(*per_tier[plan.tier]) * preset.mail_scale)
+        for number in range(count):
+            thread = make(plan, number)
+            start = clock.past_moment(rng, MAIL_WINDOW_DAYS)
+            yield from write_thread(thread, start, rng.randint(1, max_replies), clock, rng)
+
+
 def client_threads(
     plans: list[AccountPlan],
     contacts: dict[str, list[ClientContact]],
@@ -125,40 +145,37 @@ def client_threads(
     rng: random.Random,
 ) -> Iterator[Email]:
     """Threads between each account's owner and its contacts."""
-    for plan in plans:
-        count = round(rng.randint(*_THREADS[plan.tier]) * preset.mail_scale)
-        for number in range(count):
-            topic = TOPICS[rng.choice(TOPICS_BY_TIER[plan.tier])]
-            contact = rng.choice(contacts[plan.id])
-            client = Side(client_address(contact, rng), topic.client_lines)
-            owner = Side(plan.owner.address, topic.our_lines)
-            team = staff.by_department(topic.copied_department or "")
-            cc = (
-                (rng.choice(team).address,)
-                if team and rng.random() < _COPY_BACK_OFFICE_SHARE
-                else ()
-            )
-            starter, answerer = (
-                (client, owner) if rng.random() < _CLIENT_STARTS_SHARE else (owner, client)
-            )
-            subject = _subject(topic, plan, clock, rng)
-            files = (
-                (attachment_for(topic.name, rng.randint(1000, 99999), subject),)
-                if topic.attachments
-                else ()
-            )
-            thread = Thread(
-                key=f"client/{plan.id}/{number}",
-                account_id=plan.id,
-                subject=subject,
-                starter=starter,
-                answerer=answerer,
-                cc=cc,
-                attachments=files,
-                urgent=topic.name == "support" and rng.random() < 0.5,
-            )
-            start = clock.past_moment(rng, MAIL_WINDOW_DAYS)
-            yield from write_thread(thread, start, rng.randint(1, 4), clock, rng)
+
+    def thread(plan: AccountPlan, number: int) -> Thread:
+        topic = TOPICS[rng.choice(TOPICS_BY_TIER[plan.tier])]
+        contact = rng.choice(contacts[plan.id])
+        client = Side(client_address(contact, rng), topic.client_lines)
+        owner = Side(plan.owner.address, topic.our_lines)
+        team = staff.by_department(topic.copied_department or "")
+        cc = (rng.choice(team).address,) if team and rng.random() < _COPY_BACK_OFFICE_SHARE else ()
+        starter, answerer = (
+            (client, owner) if rng.random() < _CLIENT_STARTS_SHARE else (owner, client)
+        )
+        subject = _subject(topic, plan, clock, rng)
+        files = (
+            (attachment_for(topic.name, rng.randint(1000, 99999), subject),)
+            if topic.attachments
+            else ()
+        )
+        return Thread(
+            key=f"client/{plan.id}/{number}",
+            account_id=plan.id,
+            subject=subject,
+            starter=starter,
+            answerer=answerer,
+            cc=cc,
+            attachments=files,
+            urgent=topic.name == "support" and rng.random() < 0.5,
+        )
+
+    return account_threads(
+        plans, _THREADS, thread, max_replies=4, clock=clock, preset=preset, rng=rng
+    )
 
 
 def _internal_thread(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sandbox.seed.attachments import attachment_for
 from sandbox.seed.clock import Clock
-from sandbox.seed.correspondence import MAIL_WINDOW_DAYS, Side, Thread, client_address, write_thread
+from sandbox.seed.correspondence import Side, Thread, account_threads, client_address
 from sandbox.seed.crm import ClientContact
 from sandbox.seed.mail import Email
 from sandbox.seed.people import Staff
@@ -115,11 +115,12 @@ def shared_mailbox_threads(
     rng: random.Random,
 ) -> Iterator[Email]:
     """Clients' emails to the shared mailboxes and the answers they get."""
-    for plan in plans:
-        count = round(rng.randint(*_PER_ACCOUNT[plan.tier]) * preset.mail_scale)
-        for number in range(count):
-            thread = _thread(
-                f"shared/{plan.id}/{number}", plan, rng.choice(contacts[plan.id]), staff, rng
-            )
-            start = clock.past_moment(rng, MAIL_WINDOW_DAYS)
-            yield from write_thread(thread, start, rng.randint(1, 2), clock, rng)
+
+    def thread(plan: AccountPlan, number: int) -> Thread:
+        return _thread(
+            f"shared/{plan.id}/{number}", plan, rng.choice(contacts[plan.id]), staff, rng
+        )
+
+    return account_threads(
+        plans, _PER_ACCOUNT, thread, max_replies=2, clock=clock, preset=preset, rng=rng
+    )

@@ -11,23 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from config.settings import Settings, StoreSettings
+from config.settings import Settings
 from connectors.m365 import GraphClient
 from connectors.m365.calendar import read_events
 from connectors.m365.events import NewEvent, create_events, key_filter
 from flows.pull_calendar import pull_calendar
 from flows.runtime import Runtime
+from tests.integration.m365_helpers import expire_url, first_kam, runtime_on
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def graph(sandbox_settings: Settings) -> GraphClient:
-    return GraphClient(sandbox_settings.m365)
-
-
-def _kam(settings: Settings) -> str:
-    return settings.m365.mailboxes[0]
 
 
 def _new_event(subject: str, days_ahead: int, zone: str = "UTC") -> NewEvent:
@@ -59,7 +51,7 @@ def _round(
 def test_delta_reads_the_window_then_only_changes(
     graph: GraphClient, sandbox_settings: Settings
 ) -> None:
-    kam = _kam(sandbox_settings)
+    kam = first_kam(sandbox_settings)
     kept = _post(graph, kam, _new_event("Delta kept", 5))
     dropped = _post(graph, kam, _new_event("Delta dropped", 6))
     outside = _post(graph, kam, _new_event("Delta far future", 200))
@@ -82,7 +74,7 @@ def test_delta_reads_the_window_then_only_changes(
 def test_times_are_mirrored_in_utc_with_the_original_zone(
     graph: GraphClient, sandbox_settings: Settings
 ) -> None:
-    kam = _kam(sandbox_settings)
+    kam = first_kam(sandbox_settings)
     event = _new_event("Berlin review", 8, zone="Europe/Berlin")
     created = _post(graph, kam, event)
 
@@ -102,7 +94,7 @@ def test_times_are_mirrored_in_utc_with_the_original_zone(
 def test_create_events_twice_finds_them_in_place(
     graph: GraphClient, sandbox_settings: Settings
 ) -> None:
-    kam = _kam(sandbox_settings)
+    kam = first_kam(sandbox_settings)
     events = [_new_event("Kickoff", 9), _new_event("Steering committee", 10)]
 
     first = create_events(graph, kam, events)
@@ -115,15 +107,6 @@ def test_create_events_twice_finds_them_in_place(
     assert [event["id"] for event in matching] == [first.created[events[0].key]]
 
 
-def _runtime(settings: Settings, path: Path) -> Runtime:
-    store = StoreSettings(url=f"sqlite:///{path / 'kamsync.db'}")
-    return Runtime(settings.model_copy(update={"store": store}))
-
-
-def _expire_url(settings: Settings) -> str:
-    return str(settings.m365.graph_url).rstrip("/") + "/_sandbox/graph/sync-states/expire"
-
-
 def _live_ids(runtime: Runtime, mailbox: str) -> set[str]:
     table = runtime.store.read_table("m365", "events")
     return set(table[table["mailbox"] == mailbox]["id"])
@@ -132,19 +115,19 @@ def _live_ids(runtime: Runtime, mailbox: str) -> set[str]:
 def test_expired_sync_state_resyncs_to_the_same_end_state(
     graph: GraphClient, sandbox_settings: Settings, tmp_path: Path
 ) -> None:
-    kam = _kam(sandbox_settings)
+    kam = first_kam(sandbox_settings)
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
     runtime, fresh = (
-        _runtime(sandbox_settings, tmp_path / "a"),
-        _runtime(sandbox_settings, tmp_path / "b"),
+        runtime_on(sandbox_settings, tmp_path / "a"),
+        runtime_on(sandbox_settings, tmp_path / "b"),
     )
     doomed = _post(graph, kam, _new_event("Resync doomed", 11))
     pull_calendar.fn(runtime, kam)
 
     graph.delete(f"{graph.user_path(kam)}/events/{doomed['id']}")
     added = _post(graph, kam, _new_event("Resync added", 12))
-    expired = requests.post(_expire_url(sandbox_settings), timeout=30)
+    expired = requests.post(expire_url(sandbox_settings), timeout=30)
     resynced = pull_calendar.fn(runtime, kam)
     pull_calendar.fn(fresh, kam)
 
@@ -156,7 +139,7 @@ def test_expired_sync_state_resyncs_to_the_same_end_state(
 def test_a_window_that_rolled_past_a_day_starts_a_full_round(
     graph: GraphClient, sandbox_settings: Settings
 ) -> None:
-    kam = _kam(sandbox_settings)
+    kam = first_kam(sandbox_settings)
     event = _post(graph, kam, _new_event("Rolling window", 3))
     _, _, watermark = _round(graph, kam, None)
     today = datetime.now(UTC).date()

@@ -22,21 +22,13 @@ from connectors.m365 import (
     send_mail,
     upload_file,
 )
+from tests.integration.m365_helpers import first_kam
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def graph(sandbox_settings: Settings) -> GraphClient:
-    return GraphClient(sandbox_settings.m365)
-
-
-def _kam(settings: Settings) -> str:
-    return settings.m365.mailboxes[0]
-
-
 def test_reads_a_kams_inbox_incrementally(graph: GraphClient, sandbox_settings: Settings) -> None:
-    kam = _kam(sandbox_settings)
+    kam = first_kam(sandbox_settings)
     batches = list(read_messages(graph, kam, "inbox", None, timedelta(days=365)))
     messages = [row for batch in batches for row in batch.messages.to_dict("records")]
     assert messages, "every KAM has client mail in the seed"
@@ -51,7 +43,7 @@ def test_reads_a_kams_inbox_incrementally(graph: GraphClient, sandbox_settings: 
 def test_task_with_salesforce_link_is_found_again_by_external_id(
     graph: GraphClient, sandbox_settings: Settings
 ) -> None:
-    kam = _kam(sandbox_settings)
+    kam = first_kam(sandbox_settings)
     list_id = default_list_id(graph, kam)
     task = TodoTask(
         title="Renewal notice: contract 00000101",

@@ -23,17 +23,14 @@ from connectors.m365.delta import DeltaReset
 from connectors.m365.todo_sync import read_lists, read_tasks
 from connectors.m365.users import tenant_users
 from connectors.store import Store
-from flows.pull_m365 import Page, Stream, link_tasks, sync_stream, sync_todo
+from flows.delta_mirror import Stream, sync_stream
+from flows.pull_m365 import link_tasks, sync_todo
 from flows.runtime import Runtime
+from tests.integration.m365_helpers import expire_url
 
 pytestmark = pytest.mark.integration
 
 HORIZON = timedelta(days=3650)
-
-
-@pytest.fixture
-def graph(sandbox_settings: Settings) -> GraphClient:
-    return GraphClient(sandbox_settings.m365)
 
 
 @pytest.fixture
@@ -72,11 +69,6 @@ def _draft(graph: GraphClient, mailbox: str, folder: str, subject: str) -> dict[
     return created
 
 
-def _expire_sync_states(settings: Settings) -> None:
-    base = str(settings.m365.graph_url).rstrip("/")
-    requests.post(f"{base}/_sandbox/graph/sync-states/expire", timeout=10).raise_for_status()
-
-
 def test_tenant_users_include_the_kams_with_their_state(
     graph: GraphClient, sandbox_settings: Settings
 ) -> None:
@@ -109,12 +101,14 @@ def test_incremental_round_brings_exactly_what_changed(graph: GraphClient, mailb
 
 
 def _message_stream(graph: GraphClient, mailbox: str, folder: str) -> Stream:
-    def pages(since: str | None) -> Iterator[Page]:
-        for batch in read_messages(graph, mailbox, folder, since, HORIZON, page_size=5):
-            yield batch.messages, batch.removed, batch.watermark
-
     scope = {"mailbox": mailbox, "folder": folder}
-    return Stream(f"m365:messages:{mailbox}:{folder}", "messages", scope, pages, "received_at")
+    return Stream(
+        f"m365:messages:{mailbox}:{folder}",
+        "messages",
+        scope,
+        lambda since: read_messages(graph, mailbox, folder, since, HORIZON, page_size=5),
+        "received_at",
+    )
 
 
 def _live(store: Store, mailbox: str, folder: str) -> pd.DataFrame:
@@ -139,7 +133,7 @@ def test_lost_sync_state_resyncs_that_folder_to_the_clean_mirror(
 
     graph.delete(f"{graph.user_path(mailbox)}/messages/{gone['id']}")
     new = _draft(graph, mailbox, "inbox", f"new {tag}")
-    _expire_sync_states(sandbox_settings)
+    requests.post(expire_url(sandbox_settings), timeout=10).raise_for_status()
     result = sync_stream(store, inbox)
 
     assert result.resyncs == 1

@@ -25,11 +25,6 @@ pytestmark = pytest.mark.integration
 FIVE_MB = hashlib.sha256(b"seed").digest() * (5 * 1024 * 1024 // 32)
 
 
-@pytest.fixture
-def graph(sandbox_settings: Settings) -> GraphClient:
-    return GraphClient(sandbox_settings.m365)
-
-
 def _user(settings: Settings) -> str:
     return settings.reports.drive_user
 

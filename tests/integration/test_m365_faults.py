@@ -54,16 +54,6 @@ def admin(sandbox: dict[str, Any], trust_sandbox: None) -> Iterator[Admin]:
 
 
 @pytest.fixture
-def graph(sandbox_settings: Settings) -> GraphClient:
-    return GraphClient(sandbox_settings.m365)
-
-
-@pytest.fixture
-def kam(sandbox_settings: Settings) -> str:
-    return sandbox_settings.m365.mailboxes[0]
-
-
-@pytest.fixture
 def task_list(graph: GraphClient, kam: str) -> str:
     """A To Do list of this test's own, so other tests' tasks never mix in."""
     name = f"Fault test {uuid.uuid4().hex[:8]}"

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.unit.test_sandbox_graph_support import (
-    TENANT_DOMAIN,
-    TestClient,
-    authorized_client,
-    seeded_app,
-)
+from tests.unit.test_sandbox_graph_support import TENANT_DOMAIN, TestClient, seeded_app
 
 ALICE = f"/users/alice@{TENANT_DOMAIN}"
 JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app, store = seeded_app(tmp_path)
-    with authorized_client(app) as test_client:
-        yield test_client
-    store.close()
+def client(graph_client: TestClient) -> TestClient:
+    return graph_client
 
 
 def _batch(client: TestClient, *items: dict[str, Any]) -> dict[str, dict[str, Any]]:

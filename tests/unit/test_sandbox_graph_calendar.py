@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.unit.test_sandbox_graph_support import (
-    TENANT_DOMAIN,
-    TestClient,
-    authorized_client,
-    seeded_app,
-)
+from tests.unit.test_sandbox_graph_support import TENANT_DOMAIN, TestClient
 
 ALICE = f"/v1.0/users/alice@{TENANT_DOMAIN}"
 FEBRUARY_WEEK = {"startDateTime": "2026-02-04T00:00:00Z", "endDateTime": "2026-02-10T11:30:00Z"}
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app, store = seeded_app(tmp_path)
-    with authorized_client(app) as test_client:
-        yield test_client
-    store.close()
+def client(graph_client: TestClient) -> TestClient:
+    return graph_client
 
 
 def test_events_page_with_skip_links(client: TestClient) -> None:

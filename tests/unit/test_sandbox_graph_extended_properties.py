@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.unit.test_sandbox_graph_support import (
-    TENANT_DOMAIN,
-    TestClient,
-    authorized_client,
-    seeded_app,
-)
+from tests.unit.test_sandbox_graph_support import TENANT_DOMAIN, TestClient
 
 ALICE = f"/v1.0/users/alice@{TENANT_DOMAIN}"
 KEY = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name KamsyncKey"
@@ -21,11 +14,8 @@ OTHER = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name Colour"
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app, store = seeded_app(tmp_path)
-    with authorized_client(app) as test_client:
-        yield test_client
-    store.close()
+def client(graph_client: TestClient) -> TestClient:
+    return graph_client
 
 
 def _event(key: str) -> dict[str, Any]:

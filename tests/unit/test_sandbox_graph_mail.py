@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,23 +10,14 @@ import pytest
 from sandbox.graph import load_seed
 from sandbox.seed.model import GraphSeed
 from sandbox.state import DocStore
-from tests.unit.test_sandbox_graph_support import (
-    TENANT_DOMAIN,
-    TestClient,
-    authorized_client,
-    demo_seed,
-    seeded_app,
-)
+from tests.unit.test_sandbox_graph_support import TENANT_DOMAIN, TestClient, demo_seed
 
 ALICE_MAIL = f"/v1.0/users/alice@{TENANT_DOMAIN}"
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app, store = seeded_app(tmp_path)
-    with authorized_client(app) as test_client:
-        yield test_client
-    store.close()
+def client(graph_client: TestClient) -> TestClient:
+    return graph_client
 
 
 def _subjects(body: dict[str, Any]) -> list[str]:

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.unit.test_sandbox_graph_support import (
-    TENANT_DOMAIN,
-    TestClient,
-    authorized_client,
-    seeded_app,
-)
+from tests.unit.test_sandbox_graph_support import TENANT_DOMAIN, TestClient
 
 ALICE = f"alice@{TENANT_DOMAIN}"
 BOB = f"bob@{TENANT_DOMAIN}"
@@ -22,11 +15,8 @@ CAROL = f"carol@{TENANT_DOMAIN}"
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app, store = seeded_app(tmp_path)
-    with authorized_client(app) as test_client:
-        yield test_client
-    store.close()
+def client(graph_client: TestClient) -> TestClient:
+    return graph_client
 
 
 def _recipients(*addresses: str) -> list[dict[str, Any]]:

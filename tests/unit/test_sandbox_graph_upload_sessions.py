@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,8 @@ CONTENT = bytes(range(256)) * (FRAGMENT_QUANTUM * 3 // 256) + b"tail"
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app, store = seeded_app(tmp_path)
-    with authorized_client(app) as test_client:
-        yield test_client
-    store.close()
+def client(graph_client: TestClient) -> TestClient:
+    return graph_client
 
 
 def _session(client: TestClient, path: str, behaviour: str | None = None) -> Any:

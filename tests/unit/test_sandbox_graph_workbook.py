@@ -90,6 +90,20 @@ def test_tables_columns_and_rows(client: TestClient) -> None:
     assert [r["values"][0][0] for r in page] == ["Contoso"]
 
 
+def test_function_forms_and_table_parts(client: TestClient) -> None:
+    values_only = client.get(f"{BOOK}/worksheets('Goals')/usedRange(valuesOnly=true)")
+    invalid = client.get(f"{BOOK}/worksheets('Goals')/usedRange(onlyValues=true)")
+    header = client.get(f"{BOOK}/tables('Goals')/headerRowRange").json()
+    body = client.get(f"{BOOK}/tables/Goals/dataBodyRange").json()
+    totals = client.get(f"{BOOK}/tables/Goals/totalRowRange")
+
+    assert values_only.json()["address"] == "Goals!A1:D3"
+    assert invalid.status_code == 400
+    assert (header["address"], header["values"]) == ("Goals!A1:D1", [HEADER])
+    assert body["address"] == "Goals!A2:D3" and body["rowCount"] == 2
+    assert totals.status_code == 404
+
+
 def test_item_addressed_by_id(client: TestClient) -> None:
     item = client.get(f"{DRIVE}/root:/KAM/Goals.xlsx").json()
 

@@ -167,7 +167,7 @@ def test_summary_shows_headline_figures_and_a_top_15_revenue_chart() -> None:
 def test_empty_report_still_opens_with_empty_tables() -> None:
     workbook = open_report(KEY_ACCOUNTS.iloc[0:0], DEADLINES.iloc[0:0])
 
-    assert table_rows(workbook, "Key accounts", "KeyAccounts")[1] == (None,) * 15
+    assert table_rows(workbook, "Key accounts", "KeyAccounts")[1] == (None,) * 18
     assert workbook["Summary"]._charts == []
 
 
@@ -252,3 +252,30 @@ def test_goal_issues_list_the_rows_left_out_as_text() -> None:
 
 def test_report_without_goals_has_no_goal_sheets() -> None:
     assert "Goals" not in open_report().sheetnames
+
+
+def test_key_accounts_show_their_last_and_next_meeting() -> None:
+    meetings = pd.DataFrame(
+        {
+            "account_id": ["A1"],
+            "last_meeting_at": pd.to_datetime(["2026-11-20T14:00:00Z"]),
+            "next_meeting_at": pd.to_datetime(["2026-12-02T09:30:00Z"]),
+            "next_meeting_subject": ['=HYPERLINK("http://x") QBR'],
+        }
+    )
+    content = build_workbook(
+        KEY_ACCOUNTS, DEADLINES, ENGAGEMENT, generated_at=GENERATED_AT, company="Contoso",
+        meetings=meetings,
+    )  # fmt: skip
+    header, *rows = table_rows(
+        openpyxl.load_workbook(io.BytesIO(content)), "Key accounts", "KeyAccounts"
+    )
+    by_id = {
+        row[header.index("Salesforce id")]: dict(zip(header, row, strict=True)) for row in rows
+    }
+
+    assert by_id["A1"]["Last meeting (UTC)"] == dt.datetime(2026, 11, 20, 14, 0)
+    assert by_id["A1"]["Next meeting (UTC)"] == dt.datetime(2026, 12, 2, 9, 30)
+    assert by_id["A1"]["Next meeting"] == '=HYPERLINK("http://x") QBR'  # text, not a formula
+    other = next(account for account in by_id if account != "A1")
+    assert by_id[other]["Next meeting"] is None
