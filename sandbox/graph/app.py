@@ -28,9 +28,12 @@ from sandbox.graph.mail import mail_routes
 from sandbox.graph.mail_attachments import attachment_routes
 from sandbox.graph.mail_delta import mail_delta_routes
 from sandbox.graph.mail_folders import mail_folder_routes
+from sandbox.graph.mail_mime import mime_routes
 from sandbox.graph.mail_replies import reply_routes
+from sandbox.graph.mailbox_settings import mailbox_settings_routes
 from sandbox.graph.sendmail import send_routes
 from sandbox.graph.sync_admin import sync_admin_routes
+from sandbox.graph.todo_checklist import todo_checklist_routes
 from sandbox.graph.todo_delta import todo_delta_routes
 from sandbox.graph.todo_links import todo_link_routes
 from sandbox.graph.todo_lists import todo_list_routes
@@ -56,9 +59,12 @@ def graph_routes() -> list[BaseRoute]:
         *reply_routes(),
         *attachment_routes(),
         *mail_folder_routes(),
+        *mime_routes(),
+        *mailbox_settings_routes(),
         *mail_routes(),
         *calendar_routes(),
         *todo_link_routes(),
+        *todo_checklist_routes(),
         *todo_task_routes(),
         *todo_list_routes(),
         *workbook_routes(),

@@ -55,6 +55,14 @@ def linked_resources_of(task_id: str) -> str:
     return f"graph/linked_resources/{task_id}"
 
 
+def mailbox_settings_of(user_id: str) -> str:
+    return f"graph/mailbox_settings/{user_id}"
+
+
+def checklist_items_of(task_id: str) -> str:
+    return f"graph/checklist_items/{task_id}"
+
+
 def drive_items_of(drive_id: str) -> str:
     return f"graph/drive_items/{drive_id}"
 

@@ -7,7 +7,7 @@ otherwise); small files are uploaded with `PUT ...:/{name}:/content` (up to
 default; `If-Match` with a stale eTag/cTag answers 412; missing parent folders
 on the path form are created; 201 new, 200 replaced); larger ones through
 `createUploadSession` (sandbox/graph/upload_sessions.py). `GET .../content`
-answers 302 to a pre-authenticated link.
+answers 302 to a pre-authenticated link. Renames and moves: drive_updates.py.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from sandbox.graph.drive_json import (
     item_json,
     read_download_token,
 )
+from sandbox.graph.drive_updates import drive_update_routes
 from sandbox.graph.errors import GraphError, drive_item_not_found
 from sandbox.graph.http import context_url, graph_json, no_content, read_json
 from sandbox.graph.odata import OrderKey
@@ -225,6 +226,7 @@ def drive_routes() -> list[Route]:
     for prefix in prefixes:
         routes.append(Route(prefix, get_drive, methods=["GET"]))
         routes += _item_routes(prefix)
+        routes += drive_update_routes(prefix)
     routes.append(Route("/personal/{site}/_layouts/15/download.aspx", serve_download))
     routes += upload_session_routes()
     return routes

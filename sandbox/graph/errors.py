@@ -76,12 +76,13 @@ _KNOWN_SEGMENTS = frozenset(
         *("users", "messages", "mailFolders", "sendMail", "send", "attachments", "events"),
         *("calendarView", "calendar", "calendars", "todo", "lists", "tasks", "linkedResources"),
         *("drive", "drives", "root", "items", "children", "content"),
+        *("childFolders", "checklistItems", "instances", "mailboxSettings", "copy", "move"),
     }
 )
 _ID_PARENTS = frozenset(
     {
         *("users", "messages", "mailFolders", "attachments", "events", "calendars", "lists"),
-        *("tasks", "linkedResources", "drives", "items"),
+        *("tasks", "linkedResources", "drives", "items", "childFolders", "checklistItems"),
     }
 )
 

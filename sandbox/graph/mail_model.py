@@ -163,6 +163,8 @@ def shape_message(request: Request, doc: Doc, select: list[str] | None) -> dict[
     """A message as Graph returns it: etag first, then the chosen properties."""
     link = f"{base_url(request)}/owa/?ItemID={quote(doc['id'], safe='')}&exvsurl=1"
     full = {"@odata.etag": f'W/"{doc["changeKey"]}"', "id": doc["id"]} | doc | {"webLink": link}
+    # each stored body is the message's own text: no quoted thread to strip
+    full.setdefault("uniqueBody", doc.get("body"))
     return project(full, MESSAGE, select)
 
 

@@ -16,6 +16,7 @@ from starlette.requests import Request
 
 from sandbox.graph.changes import remove
 from sandbox.graph.directory import (
+    checklist_items_of,
     graph_context,
     linked_resources_of,
     mailbox_owner,
@@ -154,7 +155,9 @@ def links_of(store: DocStore, task_id: str) -> list[dict[str, Any]]:
 
 
 def delete_task(store: DocStore, list_id: str, task_id: str) -> None:
-    """Remove a task (leaving a tombstone for delta) and the linked resources that hang off it."""
-    for link in store.all(linked_resources_of(task_id)):
-        store.delete(linked_resources_of(task_id), link["id"])
+    """Remove a task (leaving a tombstone for delta) and the linked resources and
+    checklist items that hang off it."""
+    for collection in (linked_resources_of(task_id), checklist_items_of(task_id)):
+        for child in store.all(collection):
+            store.delete(collection, child["id"])
     remove(store, todo_tasks_of(list_id), task_id)

@@ -189,3 +189,28 @@ def test_weekly_series_with_an_attendee(account: Account, sandbox_settings: Sett
     assert series.delete()
     assert _find(calendar, subject + " (renamed)", *span) == []
     assert all(o.is_cancelled for o in _find(_calendar(account, attendee), subject, *span))
+
+
+def test_times_in_the_protocol_time_zone(account: Account, sandbox_settings: Settings) -> None:
+    """O365 sends `Prefer: outlook.timezone` with the Windows name of its protocol's
+    zone and writes event times in it; Graph answers in that zone (else UTC)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    account.protocol.timezone = berlin
+    calendar = _calendar(account, kam(sandbox_settings))
+    event = calendar.new_event(unique("Berlin call"))
+    event.start = dt.datetime(2026, 12, 3, 10, 0, tzinfo=berlin)
+    event.end = event.start + dt.timedelta(hours=1)
+    assert event.to_api_data()["start"]["timeZone"] == "W. Europe Standard Time"
+    assert event.save()
+
+    fetched = calendar.get_event(event.object_id)
+    with raw_graph(account) as session:
+        url = (
+            f"{graph_root(sandbox_settings)}/users/{kam(sandbox_settings)}/events/{event.object_id}"
+        )
+        in_utc = session.get(url).json()
+
+    assert fetched.start == event.start and fetched.start.utcoffset() == dt.timedelta(hours=1)
+    assert in_utc["start"] == {"dateTime": "2026-12-03T09:00:00.0000000", "timeZone": "UTC"}
+    assert in_utc["originalStartTimeZone"] == "W. Europe Standard Time"
+    assert fetched.delete()

@@ -13,6 +13,7 @@ from O365.drive import Drive, File, Folder
 from O365.excel import WorkBook
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.table import Table
+from requests import HTTPError
 
 from config.settings import Settings
 from tests.integration.test_o365_contract_support import kam, o365_account, unique
@@ -90,6 +91,27 @@ def test_nested_folders_and_replacing_a_file(
     assert second.object_id == first.object_id == found.object_id
     assert content.getvalue() == report.read_bytes()
     assert [folder.name for folder in own_folder.get_child_folders()] == ["2026"]
+
+
+def test_rename_and_move_keep_the_item(drive: Drive, own_folder: Folder, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("call notes")
+    item = own_folder.upload_file(notes)
+    archive = own_folder.create_child_folder("Archive")
+    clash = own_folder.upload_file(notes, item_name="clash.txt")
+
+    assert item.update(name="call-notes.txt") and item.name == "call-notes.txt"
+    with pytest.raises(HTTPError) as taken:
+        clash.update(name="CALL-NOTES.txt")
+    assert item.move(archive)
+
+    moved = drive.get_item_by_path(f"/{own_folder.name}/Archive/call-notes.txt")
+    content = BytesIO()
+    assert moved.download(output=content)
+    assert moved.object_id == item.object_id and content.getvalue() == b"call notes"
+    assert taken.value.response.status_code == 409
+    assert taken.value.response.json()["error"]["code"] == "nameAlreadyExists"
+    assert {i.name for i in own_folder.get_items()} == {"Archive", "clash.txt"}
 
 
 def test_seeded_goals_workbook_reads_with_and_without_session(drive: Drive) -> None:

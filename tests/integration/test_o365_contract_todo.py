@@ -130,3 +130,20 @@ def test_renamed_list_and_ordered_tasks(todo: ToDo, own_list: Folder) -> None:
     assert todo.get_folder(folder_id=own_list.folder_id).name == new_name
     assert ordered == ["c third", "b second", "a first"]
     assert filtered == ["a first"]
+
+
+def test_checklist_steps(own_list: Folder) -> None:
+    task = own_list.new_task("Prepare the QBR deck")
+    assert task.save()
+    for step in ("Pull pipeline", "Draft slides"):
+        assert task.new_checklist_item(step).save()
+
+    first, second = task.get_checklist_items()
+    first.mark_checked()
+    assert first.save()
+    assert second.delete()
+    (kept,) = task.get_checklist_items()
+
+    assert (first.displayname, second.displayname) == ("Pull pipeline", "Draft slides")
+    assert kept.displayname == "Pull pipeline" and kept.is_checked
+    assert kept.checked is not None
