@@ -9,9 +9,10 @@ Mailboxes: every enabled tenant user's plus the shared mailboxes (whose
 accounts are disabled); `--kams-only`: the configured KAMs. First it upserts
 `--tasks` To Do tasks spread over the mailboxes through `write_tasks` into a
 fresh list each, twice (the second time all are found in place); then it
-pulls every mailbox the way the cycle does (`pull_mailbox`, then
-`pull_calendar`) into a fresh store, changes `--changes` of the mail, events
-and tasks through Graph from a session of its own, and pulls again. Prints
+pulls every mailbox the way the cycle does (stored delta links fetched ahead
+in `$batch` calls, then `pull_mailbox` and `pull_calendar`) into a fresh
+store, changes `--changes` of the mail, events and tasks through Graph from a
+session of its own, and pulls again. Prints
 wall time, peak memory and Graph requests against the minimum: max(1,
 ⌈items / page size asked⌉) per delta stream, ⌈N / 20⌉ `$batch` calls per
 mailbox for N writes. Targets: requests ≤ 1.1 × the minimum; the incremental
@@ -43,6 +44,7 @@ from connectors.m365.client import GraphClient
 from connectors.m365.todo import TaskWrite, TodoTask, write_tasks
 from connectors.m365.users import tenant_users
 from flows.demo import SandboxProcess
+from flows.prefetch import prefetch_deltas
 from flows.pull_calendar import pull_calendar
 from flows.pull_m365 import pull_mailbox
 from flows.runtime import Runtime
@@ -51,7 +53,6 @@ from sandbox.seed import PRESETS
 
 OUTLOOK_BUDGET = 10_000
 #: operations flows/push.py hands to one `write_tasks` call
-PUSH_CHUNK = 20
 
 
 def mailbox_kinds(runtime: Runtime, kams_only: bool) -> dict[str, str]:
@@ -73,6 +74,7 @@ def sync(runtime: Runtime, log: CallLog, mailboxes: Sequence[str]) -> tuple[Phas
     """The cycle's Microsoft 365 pulls for every mailbox; the phase and the streams resynced."""
     with log.phase() as streams:
         started, before = time.perf_counter(), runtime.graph.calls
+        run(prefetch_deltas, runtime, mailboxes)  # as the cycle does: stored links, 20 a call
         mail = [run(pull_mailbox, runtime, box) for box in mailboxes]
         calendars = [run(pull_calendar, runtime, box) for box in mailboxes]
         seconds, requests = time.perf_counter() - started, runtime.graph.calls - before
@@ -116,12 +118,6 @@ def upsert_tasks(
         "graph_seconds": round(sum(s.seconds for s in streams), 2),
         "read_page_size": max((s.page_size or 0 for s in reads), default=0),
     }  # fmt: skip
-
-
-def push_rereads(per_mailbox: int, mailboxes: int, page: int) -> int:
-    """Linked-task re-reads flows/push.py would make for these creates (one per chunk of 20)."""
-    chunks = math.ceil(per_mailbox / PUSH_CHUNK)
-    return mailboxes * sum(max(1, math.ceil(PUSH_CHUNK * c / page)) for c in range(chunks))
 
 
 def print_upserts(label: str, upserts: dict[str, Any]) -> None:
@@ -209,11 +205,6 @@ def upsert_twice(
     for key, label in (("upserts", "task upserts"), ("upserts_again", "same upserts again")):
         results[key] = upsert_tasks(runtime.graph, log, lists, count, tag)
         print_upserts(f"{label} ({count} over {len(boxes)} mailboxes)", results[key])
-    page = results["upserts"]["read_page_size"] or 100
-    chunked = push_rereads(math.ceil(count / len(boxes)), len(boxes), page)
-    print(f"  note: flows/push.py calls write_tasks per {PUSH_CHUNK} operations, so its "
-          f"re-read runs per chunk: ~{chunked} reads for these creates instead of "
-          f"{results['upserts']['read_calls']}")  # fmt: skip
     return results
 
 

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from config.loader import load_settings
 from connectors.errors import redact
+from flows.prefetch import prefetch_deltas
 from flows.pull_calendar import pull_calendar
 from flows.pull_m365 import pull_mailbox
 from flows.pull_salesforce import pull_salesforce
@@ -49,6 +50,7 @@ def _cycle(runtime: Runtime, dry_run: bool) -> CycleSummary:
     objects = pull_salesforce(runtime)
     scope = mailbox_scope(runtime, today)
     boxes = mailboxes_to_read(settings.m365.mailboxes, scope)
+    prefetch_deltas(runtime, boxes)
     mailboxes = [pull_mailbox(runtime, box) for box in boxes]
     calendars = [pull_calendar(runtime, box) for box in boxes]
     analysis: Analysis = reconcile(runtime, today, runtime.salesforce.instance_url)

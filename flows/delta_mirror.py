@@ -83,7 +83,7 @@ def _apply(store: Store, stream: Stream, since: str | None) -> StreamResult:
 
 def _sweep(store: Store, stream: Stream, state: DeltaState) -> int:
     """Mark deleted what a finished full round did not see; the stream goes incremental."""
-    mirror = store.read_table("m365", stream.object_name)
+    mirror = store.read_table("m365", stream.object_name, where=stream.scope)
     gone = unseen_ids(mirror, state, stream.scope, time_column=stream.time_column)
     settled = replace(state, full=False).dump()
     return store.mark_deleted("m365", stream.object_name, gone, watermark=(stream.name, settled))

@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.m365 import FOLDERS, read_messages
 from connectors.m365.todo_sync import read_lists, read_tasks
-from connectors.store import Store
+from connectors.store import Store, TaskLink
 from flows.delta_mirror import Stream, StreamResult, sync_stream
 from flows.progress import step
 from flows.runtime import Runtime
@@ -78,8 +78,8 @@ def sync_todo(runtime: Runtime, mailbox: str) -> StreamResult:
         lambda since: read_lists(graph, mailbox, since),
     )
     total = sync_stream(store, lists_stream)
-    lists = _rows_of(store, "todo_lists", mailbox)
-    list_ids = [str(list_id) for list_id in lists.get("id", [])]
+    lists = _fields_of(store, "todo_lists", mailbox, ["id"])
+    list_ids = [str(list_id) for list_id in lists["id"]]
     for list_id in list_ids:
         tasks_stream = Stream(
             f"m365:todo_tasks:{mailbox}:{list_id}",
@@ -88,26 +88,28 @@ def sync_todo(runtime: Runtime, mailbox: str) -> StreamResult:
             partial(read_tasks, graph, mailbox, list_id),
         )
         total.add(sync_stream(store, tasks_stream))
-    tasks = _rows_of(store, "todo_tasks", mailbox)
-    if not tasks.empty and "list_id" in tasks.columns:
-        orphans = tasks[~tasks["list_id"].isin(list_ids)]["id"].astype(str).tolist()
-        total.removed += store.mark_deleted("m365", "todo_tasks", orphans)
+    tasks = _fields_of(store, "todo_tasks", mailbox, ["id", "list_id"])
+    orphans = tasks[~tasks["list_id"].isin(list_ids)]["id"].astype(str).tolist()
+    total.removed += store.mark_deleted("m365", "todo_tasks", orphans)
     return total
 
 
-def _rows_of(store: Store, object_name: str, mailbox: str) -> pd.DataFrame:
-    frame = store.read_table("m365", object_name)
-    if frame.empty or "mailbox" not in frame.columns:
-        return pd.DataFrame()
-    return frame[frame["mailbox"] == mailbox]
+def _fields_of(store: Store, object_name: str, mailbox: str, fields: list[str]) -> pd.DataFrame:
+    """These fields of the mailbox's live mirror rows (read through the mailbox index)."""
+    return store.read_fields("m365", object_name, fields, where={"mailbox": mailbox})
 
 
 def link_tasks(store: Store, mailbox: str) -> int:
-    """Remember every live kamsync-linked task of the mailbox (flows/push.py reads the links)."""
-    tasks = _rows_of(store, "todo_tasks", mailbox)
-    if tasks.empty or "external_id" not in tasks.columns:
-        return 0
+    """Remember every live kamsync-linked task of the mailbox (flows/push.py reads the links).
+
+    Returns how many tasks are linked; only new or moved links are written.
+    """
+    tasks = _fields_of(store, "todo_tasks", mailbox, ["id", "list_id", "external_id"])
     linked = tasks[tasks["external_id"].notna()]
-    for row in linked.to_dict("records"):
-        store.link_task(mailbox, str(row["external_id"]), str(row["id"]), str(row["list_id"]))
+    store.link_tasks(
+        TaskLink(mailbox, str(external_id), str(task_id), str(list_id))
+        for external_id, task_id, list_id in zip(
+            linked["external_id"], linked["id"], linked["list_id"], strict=True
+        )
+    )
     return len(linked)

@@ -21,7 +21,12 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.errors import BudgetExhausted, ConnectorConfigError, ConnectorError
 from connectors.m365 import TodoTask, default_list_id
-from connectors.m365.todo import TaskWrite, TaskWriteResult, write_tasks
+from connectors.m365.todo import (
+    TaskWrite,
+    TaskWriteResult,
+    linked_tasks_by_record,
+    write_tasks,
+)
 from connectors.store import Operation, Store
 from flows.progress import step
 from flows.runtime import Runtime
@@ -81,21 +86,29 @@ def push_todo(runtime: Runtime, mailbox: str) -> TodoPush:
     if not pending:
         return TodoPush(mailbox, 0, 0, 0)
     list_id = default_list_id(graph, mailbox)
-    links = store.task_links()
+    links = store.task_links(mailbox)
     tasks = {
-        (row["mailbox"].lower(), row["external_id"]): (row["task_id"], row["list_id"])
-        for row in links.to_dict("records")
+        (mailbox_.lower(), external_id): (task_id, task_list)
+        for mailbox_, external_id, task_id, task_list in zip(
+            links["mailbox"], links["external_id"], links["task_id"], links["list_id"], strict=True
+        )
     }
     counts = dict.fromkeys(("created", "adopted", "updated", "completed", "failed"), 0)
     unlinked = [op for op in pending if op.kind != TODO_CREATE and _link(tasks, op) is None]
     for op in unlinked:  # nothing kamsync knows of to change
         store.mark_done(op.key, {"task_id": None, "gone": True})
     pending = [op for op in pending if op not in unlinked]
+    # The list's linked tasks, read once for the whole run; creates below add theirs.
+    in_place = (
+        linked_tasks_by_record(graph, mailbox, list_id)
+        if any(op.kind == TODO_CREATE for op in pending)
+        else {}
+    )
     for start in range(0, len(pending), BATCH_SIZE):
         chunk = pending[start : start + BATCH_SIZE]
         writes = [_write(op, _link(tasks, op)) for op in chunk]
         try:
-            results = write_tasks(graph, mailbox, list_id, writes)
+            results = write_tasks(graph, mailbox, list_id, writes, in_place)
         except (BudgetExhausted, ConnectorConfigError):
             raise
         except ConnectorError as exc:
@@ -104,7 +117,10 @@ def push_todo(runtime: Runtime, mailbox: str) -> TodoPush:
             counts["failed"] += len(chunk)
             continue
         for op in chunk:
-            counts[_record(store, mailbox, op, results[op.key])] += 1
+            result = results[op.key]
+            counts[_record(store, mailbox, op, result)] += 1
+            if op.kind == TODO_CREATE and result.ok and result.task_id:
+                in_place[op.payload["external_id"]] = result.task_id
     step(
         "push",
         f"{mailbox}: {counts['created']} To Do tasks created, {counts['adopted']} found in place, "

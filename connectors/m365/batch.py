@@ -4,7 +4,7 @@ Graph runs a batch's items in parallel unless they are chained with
 `dependsOn`, and a batch must be either fully parallel or fully sequential.
 Outlook allows 4 concurrent requests per mailbox, so a call never holds more
 parallel items for one mailbox than the client's `max_concurrency_per_mailbox`.
-More writes to one mailbox go in *serial* calls: 20 items chained one after
+Many writes to one mailbox go in *serial* calls: 20 items chained one after
 another, which Outlook runs one at a time — ⌈N/20⌉ calls for N writes. When
 an item of a serial call fails, the items after it come back 424 without
 having run and go again in the next call. Items Graph did not execute (429,
@@ -28,6 +28,9 @@ from connectors.m365.retry import ATTEMPTS, THROTTLED, wait_seconds
 
 MAX_BATCH = 20
 FAILED_DEPENDENCY = 424
+#: a mailbox with this many independent requests gets serial calls (a few per mailbox
+#: spread 4 to a call over parallel calls shared with other mailboxes cost fewer calls)
+SERIAL_FROM = MAX_BATCH // 2
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def send_batch(
 
 def plan_calls(requests: Sequence[BatchRequest], per_mailbox: int) -> list[BatchCall]:
     """Pack requests into batch calls of ≤ 20 items: dependsOn chains whole and alone in their
-    call; a mailbox with more than `per_mailbox` independent requests gets serial calls; the
+    call; a mailbox with `SERIAL_FROM` or more independent requests gets serial calls; the
     rest parallel, at most `per_mailbox` items addressing one mailbox per call."""
     chains = _chains(requests)
     singles: dict[str | None, list[BatchRequest]] = {}
@@ -119,7 +122,7 @@ def plan_calls(requests: Sequence[BatchRequest], per_mailbox: int) -> list[Batch
     calls = [BatchCall(group) for group in chains if len(group) > 1]
     parallel: list[list[BatchRequest]] = []
     for mailbox, items in singles.items():
-        if mailbox and len(items) > per_mailbox:
+        if mailbox and len(items) > per_mailbox and len(items) >= SERIAL_FROM:
             calls += [
                 BatchCall(items[start : start + MAX_BATCH], serial=True)
                 for start in range(0, len(items), MAX_BATCH)

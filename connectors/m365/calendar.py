@@ -19,9 +19,10 @@ from typing import Any
 import pandas as pd
 
 from connectors.m365.client import GraphClient, Json
+from connectors.m365.delta import PAGE_SIZE as DELTA_PAGE_SIZE
 from connectors.m365.delta import DeltaBatch, DeltaState, resumed_pages
 
-PAGE_SIZE = 100
+PAGE_SIZE = DELTA_PAGE_SIZE
 #: Columns of the `m365/events` mirror table (times are UTC ISO strings).
 EVENT_COLUMNS = [
     "id", "mailbox", "ical_uid", "subject", "organizer", "attendees", "responses", "response",

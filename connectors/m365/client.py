@@ -61,6 +61,12 @@ class GraphClient:
         self.max_concurrency_per_mailbox = settings.max_concurrency_per_mailbox
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._slots_lock = threading.Lock()
+        #: answers fetched ahead (through $batch) for the next GET of exactly that URL
+        self._fetched: dict[str, Json] = {}
+
+    def keep_answer(self, url: str, body: Json) -> None:
+        """Serve `body` to the next `get(url)` without params instead of asking Graph again."""
+        self._fetched[url] = body
 
     def user_path(self, mailbox: str) -> str:
         return f"{self.root}/users/{quote(mailbox)}"
@@ -68,6 +74,8 @@ class GraphClient:
     def get(
         self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
     ) -> Json:
+        if not params and url in self._fetched:
+            return self._fetched.pop(url)
         extra: dict[str, Any] = {"headers": dict(headers)} if headers else {}
         return self.request("GET", url, params=params, **extra).json()
 

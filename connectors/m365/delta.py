@@ -22,7 +22,10 @@ import pandas as pd
 from connectors.errors import RetriableError
 from connectors.m365.client import GraphClient, GraphError, Json
 
-PAGE_SIZE = 100
+#: Asked of every delta round with `Prefer: odata.maxpagesize`. Outlook does not document
+#: its largest page; `$top` on messages goes to 1,000, and Graph answers smaller pages
+#: than asked when it must (kamsync follows `@odata.nextLink` either way).
+PAGE_SIZE = 1000
 RESET_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
 
 

@@ -18,10 +18,11 @@ from typing import Any
 import pandas as pd
 
 from connectors.m365.client import GraphClient
+from connectors.m365.delta import PAGE_SIZE as DELTA_PAGE_SIZE
 from connectors.m365.delta import DeltaBatch, DeltaState, resumed_pages
 
 FOLDERS = ("inbox", "sentitems")
-PAGE_SIZE = 100
+PAGE_SIZE = DELTA_PAGE_SIZE
 MESSAGE_FIELDS = (
     "id,internetMessageId,conversationId,subject,from,toRecipients,ccRecipients,"
     "receivedDateTime,sentDateTime,hasAttachments"

@@ -10,7 +10,7 @@ repeated write finds there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -73,6 +73,12 @@ def linked_tasks(client: GraphClient, mailbox: str, list_id: str) -> pd.DataFram
     return pd.DataFrame.from_records(rows, columns=TASK_COLUMNS)
 
 
+def linked_tasks_by_record(client: GraphClient, mailbox: str, list_id: str) -> dict[str, str]:
+    """External id -> id of the list's kamsync-linked tasks (what `write_tasks` adopts)."""
+    linked = linked_tasks(client, mailbox, list_id)
+    return dict(zip(linked["external_id"], linked["id"], strict=True))
+
+
 def create_task(client: GraphClient, mailbox: str, list_id: str, task: TodoTask) -> str:
     """Create the task with its Salesforce link in one request; returns the task id."""
     url = f"{client.user_path(mailbox)}/todo/lists/{list_id}/tasks"
@@ -132,18 +138,23 @@ class TaskWriteResult:
 
 
 def write_tasks(
-    client: GraphClient, mailbox: str, list_id: str, writes: Sequence[TaskWrite]
+    client: GraphClient,
+    mailbox: str,
+    list_id: str,
+    writes: Sequence[TaskWrite],
+    in_place: Mapping[str, str] | None = None,
 ) -> dict[str, TaskWriteResult]:
     """Apply the writes through JSON $batch, each succeeding or failing on its own.
 
     Creations first look for a task already linked to the same record in `list_id` (a
     write whose answer was lost, or a repeated run) and adopt it instead of creating a
-    second. A task already deleted counts as deleted.
+    second: `in_place` (external id -> task id, from `linked_tasks_by_record`) when the
+    caller read them already, else the list is read here. A task already deleted counts
+    as deleted.
     """
-    in_place: dict[str, str] = {}
-    if any(write.action == "create" for write in writes):
-        linked = linked_tasks(client, mailbox, list_id)
-        in_place = dict(zip(linked["external_id"], linked["id"], strict=True))
+    if in_place is None and any(write.action == "create" for write in writes):
+        in_place = linked_tasks_by_record(client, mailbox, list_id)
+    in_place = in_place or {}
     results: dict[str, TaskWriteResult] = {}
     requests: dict[str, tuple[TaskWrite, BatchRequest]] = {}
     for write in writes:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.schema import CreateIndex
 
 from connectors.store.errors import store_error
 from connectors.store.schema import metadata
@@ -40,10 +41,11 @@ def prepare_engine(engine: Engine) -> None:
             event.listen(engine, "connect", _set_sqlite_pragmas)
         with engine.begin() as connection:
             metadata.create_all(connection)
-            # Tables made by an older kamsync get the indexes added since.
+            # Tables made by an older kamsync get the indexes added since (IF NOT EXISTS:
+            # reflection does not see expression indexes, so checkfirst cannot be used).
             for table in metadata.sorted_tables:
                 for index in table.indexes:
-                    index.create(connection, checkfirst=True)
+                    connection.execute(CreateIndex(index, if_not_exists=True))
     except SQLAlchemyError as exc:
         engine.dispose()
         url = engine.url.render_as_string(hide_password=False)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection, false, func, select, update
+from sqlalchemy import Connection, Select, false, func, select, update
 
 from connectors.store.dialect import upsert
+from connectors.store.json_fields import JsonField
 from connectors.store.records import frame_of, modstamp_of, records_by_id
 from connectors.store.schema import mirror_records, utc_now, watermarks
 
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 # Stays under SQLite's bound-parameter limit on old builds (999) with room to spare.
 _IDS_PER_STATEMENT = 500
 
@@ -64,17 +67,60 @@ def mark_deleted(connection: Connection, source: str, object_name: str, ids: Ite
 
 
 def read_table(
-    connection: Connection, source: str, object_name: str, *, include_deleted: bool
+    connection: Connection,
+    source: str,
+    object_name: str,
+    *,
+    include_deleted: bool,
+    where: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The mirrored records of one object, ordered by id, as pulled."""
+    """The mirrored records of one object, ordered by id, as pulled.
+
+    `where` keeps the records whose top-level JSON fields equal these strings.
+    """
     query = (
         select(mirror_records.c.data)
         .where(mirror_records.c.source == source, mirror_records.c.object_name == object_name)
         .order_by(mirror_records.c.record_id)
     )
+    query = _scoped(query, where)
     if not include_deleted:
         query = query.where(mirror_records.c.is_deleted == false())
     return frame_of(connection.execute(query).scalars())
+
+
+def read_fields(
+    connection: Connection,
+    source: str,
+    object_name: str,
+    fields: Sequence[str],
+    *,
+    where: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """These top-level fields of the live records, extracted in SQL, ordered by id.
+
+    Strings come back as strings (other JSON values as text on PostgreSQL); a missing
+    field is None.
+    """
+    columns = [JsonField(mirror_records.c.data, field).label(field) for field in fields]
+    query = (
+        select(*columns)
+        .where(
+            mirror_records.c.source == source,
+            mirror_records.c.object_name == object_name,
+            mirror_records.c.is_deleted == false(),
+        )
+        .order_by(mirror_records.c.record_id)
+    )
+    rows = connection.execute(_scoped(query, where)).all()
+    return pd.DataFrame([tuple(row) for row in rows], columns=list(fields), dtype=object)
+
+
+def _scoped(query: _Query, where: Mapping[str, str] | None) -> _Query:
+    """`query` keeping the records whose JSON fields equal the strings in `where`."""
+    for field, value in (where or {}).items():
+        query = query.where(JsonField(mirror_records.c.data, field) == str(value))
+    return query
 
 
 def count(connection: Connection, source: str, object_name: str, *, include_deleted: bool) -> int:

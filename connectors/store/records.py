@@ -60,10 +60,13 @@ def _json_column(column: pd.Series, object_name: str, name: str) -> list[JsonVal
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
         return column.to_numpy().tolist()
-    if isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "f"):
-        cells: list[JsonValue] = column.to_numpy(dtype=object).tolist()
-        missing_or_infinite = column.isna() | column.isin([np.inf, -np.inf])
-        for missing in np.flatnonzero(missing_or_infinite.to_numpy()).tolist():
+    if isinstance(dtype, pd.StringDtype):  # holds strings and missing values (NA or NaN)
+        return [cell if isinstance(cell, str) else None for cell in column.to_numpy(dtype=object)]
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        # Plain numpy, not pandas' isna/isin: a pull writes many small frames.
+        numbers = column.to_numpy()
+        cells: list[JsonValue] = numbers.tolist()
+        for missing in np.flatnonzero(~np.isfinite(numbers)).tolist():
             cells[missing] = None
         return cells
     values = column.to_numpy(dtype=object).tolist()

@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from connectors.store.json_fields import JsonField
+
 # Plain JSON rather than PostgreSQL's JSONB: JSONB reorders keys, and a mirrored
 # table's columns follow the order in which its records' keys were first seen.
 # On SQLite a BIGINT key is not an alias of the rowid and would not autoincrement.
@@ -63,6 +65,14 @@ mirror_records = Table(
     Column("synced_at", UTCDateTime, nullable=False),
     # Counting an object's live records (after every pull) must not read the JSON rows.
     Index("mirror_records_live", "source", "object_name", "is_deleted"),
+)
+# Per-mailbox reads (a stream's sweep, a mailbox's task lists) must not scan every mailbox.
+Index(
+    "mirror_records_mailbox",
+    mirror_records.c.source,
+    mirror_records.c.object_name,
+    JsonField(mirror_records.c.data, "mailbox"),
+    mirror_records.c.record_id,  # rows come in read_table's order, with no sort
 )
 
 watermarks = Table(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Self
 
@@ -14,6 +14,7 @@ from connectors.store import links, mirror, outbox
 from connectors.store import runs as run_log
 from connectors.store.engine import open_engine, prepare_engine
 from connectors.store.errors import store_error
+from connectors.store.links import TaskLink
 from connectors.store.outbox import Operation
 
 
@@ -84,13 +85,35 @@ class Store:
         return deleted
 
     def read_table(
-        self, source: str, object_name: str, *, include_deleted: bool = False
+        self,
+        source: str,
+        object_name: str,
+        *,
+        include_deleted: bool = False,
+        where: Mapping[str, str] | None = None,
     ) -> pd.DataFrame:
-        """The mirrored records of one object; an empty frame when none are mirrored."""
+        """The mirrored records of one object; an empty frame when none are mirrored.
+
+        `where` (field -> value) keeps the records whose JSON fields equal those strings,
+        filtered in SQL; a `mailbox` field is read through an index.
+        """
         with self._transaction() as connection:
             return mirror.read_table(
-                connection, source, object_name, include_deleted=include_deleted
+                connection, source, object_name, include_deleted=include_deleted, where=where
             )
+
+    def read_fields(
+        self,
+        source: str,
+        object_name: str,
+        fields: Sequence[str],
+        *,
+        where: Mapping[str, str] | None = None,
+    ) -> pd.DataFrame:
+        """Just these JSON fields of the live records (one column each), scoped like
+        `read_table`; cheaper than whole records when only a few fields are needed."""
+        with self._transaction() as connection:
+            return mirror.read_fields(connection, source, object_name, fields, where=where)
 
     def count(self, source: str, object_name: str, *, include_deleted: bool = False) -> int:
         """How many records of one object are mirrored (live ones unless told otherwise)."""
@@ -109,10 +132,19 @@ class Store:
         with self._transaction() as connection:
             links.link_task(connection, mailbox, external_id, task_id, list_id)
 
-    def task_links(self) -> pd.DataFrame:
-        """Columns mailbox, external_id, task_id, list_id, linked_at (UTC)."""
+    def link_tasks(self, rows: Iterable[TaskLink]) -> int:
+        """`link_task` for many records in one transaction, writing only new or moved links.
+
+        A later row for the same (mailbox, external_id) wins; returns how many links were written.
+        """
         with self._transaction() as connection:
-            return links.read_task_links(connection)
+            return links.link_tasks(connection, rows)
+
+    def task_links(self, mailbox: str | None = None) -> pd.DataFrame:
+        """Columns mailbox, external_id, task_id, list_id, linked_at (UTC); `mailbox`
+        (matched in any case) keeps that mailbox's links only."""
+        with self._transaction() as connection:
+            return links.read_task_links(connection, mailbox)
 
     # outbox
 

@@ -10,7 +10,6 @@ import pytest
 
 from bench.graph_calls import CallLog, Phase, StreamCalls, stream_of, target
 from bench.graph_changes import Changes, _pick, change_tenant
-from bench.graph_sync import push_rereads
 from connectors.m365.batch import BatchRequest, BatchResult
 from connectors.store import Store
 
@@ -91,13 +90,6 @@ def test_target_says_whether_requests_are_within_a_tenth_of_the_minimum() -> Non
     assert "MISSED" in target(111, 100)
     assert target(0, 0) == ""
     assert "MISSED" in target(2, 0)
-
-
-def test_push_rereads_grow_with_every_chunk_of_twenty() -> None:
-    assert push_rereads(100, 1, 100) == 5  # 5 chunks, each list still within one page
-    # 50 chunks: the list holds 20 c tasks before chunk c, read 100 at a time
-    assert push_rereads(1000, 1, 100) == 1 + sum((20 * c + 99) // 100 for c in range(1, 50))
-    assert push_rereads(1000, 3, 100) == 3 * push_rereads(1000, 1, 100)
 
 
 def test_pick_takes_the_share_and_at_least_one() -> None:

@@ -11,10 +11,11 @@ from typing import Any, cast
 import pandas as pd
 import pytest
 
+import connectors.m365.todo as push
 from connectors.m365.client import GraphClient
-from connectors.m365.todo import default_list_id, linked_tasks
+from connectors.m365.todo import TaskWrite, default_list_id, linked_tasks, write_tasks
 from connectors.store import Store
-from flows.push import push_todo, todo_operations
+from flows.push import _todo_task, push_todo, todo_operations
 from flows.runtime import Runtime
 from tests.unit.test_m365_support import ALICE, TestClient, graph_client
 
@@ -104,3 +105,45 @@ def test_only_the_newest_update_of_a_task_is_applied(setup: tuple[Runtime, TestC
     pushed = push_todo.fn(runtime, ALICE)
     assert pushed.updated == 1 and _tasks(runtime).loc["00C", "title"] == "New"
     assert runtime.store.operation("u-old").result == {"superseded_by": "u-new"}  # type: ignore[union-attr]
+
+
+def test_the_list_is_read_once_per_run_not_per_batch(
+    setup: tuple[Runtime, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime, _ = setup
+    _push(runtime, [_row("0PRE", "create")])
+    runtime.store.enqueue(
+        todo_operations(pd.DataFrame([_row(f"1{n:02}", "create") for n in range(45)]))
+    )
+    reads: list[str] = []
+
+    def counted(graph: GraphClient, mailbox: str, list_id: str) -> dict[str, str]:
+        reads.append(list_id)
+        return push.linked_tasks_by_record(graph, mailbox, list_id)
+
+    monkeypatch.setattr("flows.push.linked_tasks_by_record", counted)
+    pushed = push_todo.fn(runtime, ALICE)
+    assert (pushed.created, pushed.failed) == (45, 0) and len(reads) == 1
+    assert len(_tasks(runtime)) == 46
+
+
+def test_write_tasks_adopts_from_the_links_it_is_given(
+    setup: tuple[Runtime, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime, _ = setup
+    graph = runtime.graph
+    list_id = default_list_id(graph, ALICE)
+    _push(runtime, [_row("0AD", "create")])
+    [task_id] = _tasks(runtime)["id"].tolist()
+
+    def no_read(*_args: Any) -> pd.DataFrame:
+        raise AssertionError("the list was read again")
+
+    monkeypatch.setattr("connectors.m365.todo.linked_tasks", no_read)
+    write = TaskWrite("again", "create", task=_todo_task(_write_payload("0AD")))
+    [result] = write_tasks(graph, ALICE, list_id, [write], {"0AD": task_id}).values()
+    assert result.adopted and result.task_id == task_id
+
+
+def _write_payload(sf_id: str) -> dict[str, Any]:
+    return {"title": sf_id, "due_date": DUE.isoformat(), "external_id": sf_id}

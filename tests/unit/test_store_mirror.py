@@ -231,3 +231,20 @@ def test_a_deleted_record_pulled_again_is_live_again(store: Store) -> None:
     store.upsert_records("salesforce", "Account", accounts({"Id": "001A", "Name": "Acme"}))
 
     assert store.read_table("salesforce", "Account")["Id"].tolist() == ["001A"]
+
+
+def test_string_and_float_columns_store_missing_values_as_null(store: Store) -> None:
+    frame = pd.DataFrame(
+        {
+            "Id": pd.array(["001A", "001B", "001C"], dtype="string"),
+            "Name": pd.array(["Acme", pd.NA, "Initech"], dtype="string"),
+            "Score": pd.Series([1.5, -np.inf, np.nan], dtype="float32"),
+        }
+    )
+    store.upsert_records("salesforce", "Account", frame, modstamp_column=None)
+    rows = store.read_fields("salesforce", "Account", ["Id", "Name", "Score"])
+    assert rows.to_dict("records") == [
+        {"Id": "001A", "Name": "Acme", "Score": 1.5},
+        {"Id": "001B", "Name": None, "Score": None},
+        {"Id": "001C", "Name": "Initech", "Score": None},
+    ]
