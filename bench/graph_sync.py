@@ -22,6 +22,8 @@ sync ≤ 5 % of the first sync's requests and time.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
 import json
 import math
 import os
@@ -142,6 +144,8 @@ def main() -> None:
     parser.add_argument("--graph-budget", type=int, default=OUTLOOK_BUDGET,
                         help="sandbox requests per mailbox per 10 minutes")  # fmt: skip
     parser.add_argument("--state-dir", type=Path, default=None)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="write a cProfile of the incremental sync to this file")  # fmt: skip
     args = parser.parse_args()
     state_dir = args.state_dir or Path(".kamsync") / f"bench-{args.preset}"
     sandbox = SandboxProcess(state_dir, args.preset, args.reset, 0, 0, startup_seconds=3600)
@@ -189,7 +193,7 @@ def bench(
     try:
         if args.tasks > 0:
             results |= upsert_twice(runtime, log, session, boxes, args.tasks)
-        results |= sync_twice(runtime, log, session, kinds, args.changes)
+        results |= sync_twice(runtime, log, session, kinds, args.changes, args.profile)
     finally:
         close_bench_lists(session, boxes)
     return results
@@ -209,7 +213,12 @@ def upsert_twice(
 
 
 def sync_twice(
-    runtime: Runtime, log: CallLog, session: ChangeSession, kinds: dict[str, str], share: float
+    runtime: Runtime,
+    log: CallLog,
+    session: ChangeSession,
+    kinds: dict[str, str],
+    share: float,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     """The first sync, `share` of the items changed, the incremental sync."""
     boxes = list(kinds)
@@ -220,7 +229,12 @@ def sync_twice(
           f"$batch calls outside kamsync ({changes.failed} failed)")  # fmt: skip
     print("  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in vars(changes).items()
                            if isinstance(v, int) and k not in ("failed", "requests")))  # fmt: skip
-    incremental, resyncs = sync(runtime, log, boxes)
+    profiler = cProfile.Profile() if profile else None
+    with profiler or contextlib.nullcontext():
+        incremental, resyncs = sync(runtime, log, boxes)
+    if profiler and profile:
+        profiler.dump_stats(profile)
+        print(f"profile of the incremental sync written to {profile}")
     results["changes"] = vars(changes)
     results["incremental"] = print_phase("incremental sync", incremental, kinds)
     results["incremental"]["resyncs"] = resyncs

@@ -71,6 +71,8 @@ def _describe_one(loc: tuple[int | str, ...], kind: str, message: str) -> str:
             return f"[{parts[0]}]: unknown section or key"
         return f"[{parts[0]}] {'.'.join(parts[1:])}: unknown key"
     key = f"[{parts[0]}] {'.'.join(parts[1:])}" if len(parts) > 1 else parts[0]
+    if kind == "value_error" and len(parts) == 1:
+        key = f"[{parts[0]}]"  # a whole section's rule, e.g. [m365]'s one credential
     env_name = "KAMSYNC_" + "__".join(parts).upper()
     message = message.removeprefix("Value error, ")
     if kind == "missing" or message.startswith("required when"):

@@ -17,6 +17,7 @@ from pydantic import (
     SecretStr,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -95,7 +96,12 @@ class M365Settings(Section):
     graph_url: HttpUrl = HttpUrl("https://graph.microsoft.com")
     tenant_id: str
     client_id: str
-    client_secret: SecretStr
+    #: The app's credential: a client secret, or a certificate (recommended by Microsoft).
+    client_secret: SecretStr | None = None
+    #: PEM certificate uploaded to the app registration; may also hold the private key.
+    client_certificate_file: Path | None = None
+    #: PEM private key of that certificate (unencrypted); omit it if the certificate file has it.
+    client_private_key_file: Path | None = None
     #: The KAMs' mailboxes (UPNs); deadlines of their key accounts become their To Do tasks.
     mailboxes: list[str] = Field(min_length=1)
     #: How far back the first mail sync reaches.
@@ -116,6 +122,22 @@ class M365Settings(Section):
         if bad:
             raise ValueError(f"not a mailbox address: {', '.join(bad)}")
         return [box.strip().lower() for box in value]
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> M365Settings:
+        has_secret = self.client_secret is not None and bool(self.client_secret.get_secret_value())
+        has_certificate = self.client_certificate_file is not None
+        if self.client_private_key_file is not None and not has_certificate:
+            raise ValueError(
+                "client_private_key_file needs client_certificate_file (its certificate)"
+            )
+        if has_secret == has_certificate:
+            found = "both" if has_secret else "neither"
+            raise ValueError(
+                "set exactly one credential: client_secret (or env KAMSYNC_M365__CLIENT_SECRET), "
+                f"or client_certificate_file with client_private_key_file; found {found}"
+            )
+        return self
 
 
 class StoreSettings(Section):

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sandbox.tls import GraphAppCertificate
+
 
 def handoff_line(
     creds: dict[str, str],
@@ -15,8 +17,20 @@ def handoff_line(
     ca_bundle: Path,
     config_file: Path,
     jwt_private_key: Path,
+    graph_certificate: GraphAppCertificate | None = None,
 ) -> str:
     """The one JSON line any client can use to talk to the sandbox."""
+    graph: dict[str, str] = {
+        "authority_url": graph_url,
+        "graph_url": graph_url,
+        "tenant_id": creds["tenant_id"],
+        "client_id": creds["graph_client_id"],
+        "client_secret": creds["graph_client_secret"],
+    }
+    if graph_certificate is not None:
+        # The app's certificate credential: the public PEM and its private key (PKCS#8 PEM).
+        graph["certificate_file"] = str(graph_certificate.certificate_file.resolve())
+        graph["private_key_file"] = str(graph_certificate.private_key_file.resolve())
     return json.dumps(
         {
             "salesforce": {
@@ -30,13 +44,7 @@ def handoff_line(
                 "password": creds["salesforce_password"],
                 "private_key_file": str(jwt_private_key.resolve()),
             },
-            "graph": {
-                "authority_url": graph_url,
-                "graph_url": graph_url,
-                "tenant_id": creds["tenant_id"],
-                "client_id": creds["graph_client_id"],
-                "client_secret": creds["graph_client_secret"],
-            },
+            "graph": graph,
             "ca_bundle": str(ca_bundle.resolve()),
             "config": str(config_file.resolve()),
         }

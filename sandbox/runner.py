@@ -29,7 +29,7 @@ from sandbox.handoff import handoff_line, write_config
 from sandbox.ids import graph_guid
 from sandbox.seed import generate
 from sandbox.state import DocStore
-from sandbox.tls import ensure_jwt_keys, ensure_tls
+from sandbox.tls import ensure_graph_app_certificate, ensure_jwt_keys, ensure_tls
 
 API_VERSION = "59.0"
 
@@ -157,6 +157,7 @@ def run(options: SandboxOptions, out: TextIO = sys.stdout) -> None:
     gc.freeze()
     tls = ensure_tls(options.state_dir)
     jwt_keys = ensure_jwt_keys(options.state_dir)
+    graph_cert = ensure_graph_app_certificate(options.state_dir)
     sf_sock = bind(options.salesforce_port, "--salesforce-port")
     graph_sock = bind(options.graph_port, "--graph-port")
     creds = state.credentials
@@ -178,6 +179,7 @@ def run(options: SandboxOptions, out: TextIO = sys.stdout) -> None:
                 client_id=creds["graph_client_id"],
                 client_secret=creds["graph_client_secret"],
                 limits=LimitSettings(budget=options.graph_budget),
+                client_certificate_pem=graph_cert.certificate_pem,
             ),
             graph_sock,
         ),
@@ -204,7 +206,14 @@ def run(options: SandboxOptions, out: TextIO = sys.stdout) -> None:
         options.state_dir, state.org, creds, sf_url, graph_url, tls.ca_bundle
     )
     line = handoff_line(
-        creds, sf_url, graph_url, API_VERSION, tls.ca_bundle, config_file, jwt_keys.private_key
+        creds,
+        sf_url,
+        graph_url,
+        API_VERSION,
+        tls.ca_bundle,
+        config_file,
+        jwt_keys.private_key,
+        graph_cert,
     )
     asyncio.run(_serve_all(servers, line, out))
 

@@ -68,27 +68,53 @@ class JwtKeys:
 def ensure_jwt_keys(state_dir: Path) -> JwtKeys:
     """An RSA key and self-signed certificate for the JWT bearer flow, made on first start."""
     key_file, cert_file = state_dir / "jwt-private-key.pem", state_dir / "jwt-certificate.pem"
-    if not (key_file.exists() and cert_file.exists()):
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kamsync sandbox connected app")])
-        now = datetime.now(UTC)
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=3650))
-            .sign(key, hashes.SHA256())
-        )
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        key_file.chmod(0o600)
-        cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    _ensure_key_and_certificate(key_file, cert_file, "kamsync sandbox connected app")
     return JwtKeys(key_file, cert_file.read_bytes())
+
+
+@dataclass(frozen=True)
+class GraphAppCertificate:
+    """The Graph app's certificate (registered with the stand-in) and its private key."""
+
+    certificate_file: Path
+    private_key_file: Path
+
+    @property
+    def certificate_pem(self) -> bytes:
+        return self.certificate_file.read_bytes()
+
+
+def ensure_graph_app_certificate(state_dir: Path) -> GraphAppCertificate:
+    """An RSA key and self-signed certificate for the Graph app's client assertions."""
+    key_file = state_dir / "graph-app-private-key.pem"
+    cert_file = state_dir / "graph-app-certificate.pem"
+    _ensure_key_and_certificate(key_file, cert_file, "kamsync sandbox Graph app")
+    return GraphAppCertificate(cert_file, key_file)
+
+
+def _ensure_key_and_certificate(key_file: Path, cert_file: Path, common_name: str) -> None:
+    """Write a 2048-bit RSA key (PKCS#8, mode 600) and a 10-year self-signed certificate."""
+    if key_file.exists() and cert_file.exists():
+        return
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_file.chmod(0o600)
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))

@@ -2,7 +2,8 @@
 
 O365 hard-codes the public cloud's authority and Graph URL; the subclasses
 here take both from config (national clouds and the sandbox use the same
-code), build msal without instance discovery, and renew client-credentials
+code), build msal without instance discovery and with kamsync's app credential
+(secret or certificate, see `app_credential`), and renew client-credentials
 tokens themselves: with O365 2.1.10 and msal 1.39 O365's own refresh asks
 msal for `scopes=None` and fails.
 """
@@ -20,6 +21,7 @@ from O365.utils.token import MemoryTokenBackend
 
 from config.settings import M365Settings
 from connectors.errors import ConnectorConfigError, redact
+from connectors.m365.app_credential import CertificateCredential, client_credential
 
 # O365 logs every 4xx at ERROR, including the 404s kamsync expects (a folder not
 # created yet); kamsync reports each failure itself, with the call named.
@@ -33,18 +35,26 @@ class GraphConnection(Connection):
     session: requests.Session | None
 
     def __init__(
-        self, credentials: tuple[str, str], *, authority_url: str, scope: str, **kwargs: Any
+        self,
+        credentials: tuple[str, str],
+        *,
+        authority_url: str,
+        scope: str,
+        client_credential: str | CertificateCredential | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(credentials, **kwargs)
         self._msal_authority = f"{authority_url.rstrip('/')}/{self.tenant_id}"
         self.scope = scope
+        #: What msal authenticates with; O365's own `auth[1]` is used only when this is None.
+        self._client_credential = client_credential if client_credential else credentials[1]
 
     @property
     def msal_client(self) -> ConfidentialClientApplication:  # type: ignore[override]
         if self._msal_client is None:
             self._msal_client = ConfidentialClientApplication(
                 client_id=self.auth[0],
-                client_credential=self.auth[1],
+                client_credential=self._client_credential,
                 authority=self._msal_authority,
                 token_cache=self.token_backend,
                 instance_discovery=False,
@@ -81,8 +91,12 @@ def graph_protocol(graph_url: str) -> MSGraphProtocol:
 def open_account(settings: M365Settings) -> GraphAccount:
     """Authenticate the app (client credentials) and return the O365 account."""
     graph_url = str(settings.graph_url).rstrip("/")
+    credential = client_credential(settings)
+    # O365 wants an (id, secret) pair; with a certificate there is no secret to give it.
+    secret = credential if isinstance(credential, str) else ""
     account = GraphAccount(
-        (settings.client_id, settings.client_secret.get_secret_value()),
+        (settings.client_id, secret),
+        client_credential=credential,
         auth_flow_type="credentials",
         tenant_id=settings.tenant_id,
         protocol=graph_protocol(graph_url),
@@ -100,6 +114,6 @@ def open_account(settings: M365Settings) -> GraphAccount:
         raise ConnectorConfigError(
             f"Microsoft 365 sign-in failed at {settings.authority_url} for tenant "
             f"{settings.tenant_id}: {redact(str(reason))}; check [m365] tenant_id, client_id, "
-            "client_secret and authority_url"
+            f"{'client_secret' if secret else 'client_certificate_file'} and authority_url"
         )
     return account

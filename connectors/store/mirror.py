@@ -58,7 +58,9 @@ def mark_deleted(connection: Connection, source: str, object_name: str, ids: Ite
                 mirror_records.c.source == source,
                 mirror_records.c.object_name == object_name,
                 mirror_records.c.record_id.in_(chunk),
-                mirror_records.c.is_deleted == false(),
+                # not `== false()`: SQLite would then search the (source, object_name,
+                # is_deleted) index, every live row of the object, instead of the ids
+                mirror_records.c.is_deleted.is_not(True),
             )
             .values(is_deleted=True, synced_at=utc_now())
         )

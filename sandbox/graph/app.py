@@ -81,9 +81,12 @@ def create_app(
     client_secret: str,
     token_lifetime_seconds: int = 3600,
     limits: LimitSettings | None = None,
+    client_certificate_pem: bytes | None = None,
 ) -> Starlette:
     """The authority (msal authority `{base}/{tenant_id}`) and Graph (`{base}/v1.0/`)."""
-    context = GraphContext(store, tenant_id, client_id, client_secret, token_lifetime_seconds)
+    context = GraphContext(
+        store, tenant_id, client_id, client_secret, token_lifetime_seconds, client_certificate_pem
+    )
     limiter = Limiter(limits)
     app = Starlette(
         routes=graph_routes(),

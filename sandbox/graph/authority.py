@@ -1,7 +1,8 @@
 """The Entra ID authority: OIDC discovery and the v2.0 token endpoint.
 
-Only the client-credentials grant exists here (kamsync runs as an app). The
-tenant segment may be the tenant id or its domain; failures answer with
+Only the client-credentials grant exists here (kamsync runs as an app), with a
+client secret or a certificate-signed client assertion (sandbox.graph.assertion).
+The tenant segment may be the tenant id or its domain; failures answer with
 Entra's AADSTS error body so msal reports them as it would in production.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import time
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote
@@ -17,6 +19,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.graph.assertion import (
+    JWT_BEARER,
+    AssertionRefused,
+    check_assertion,
+    registered_certificate,
+)
 from sandbox.graph.directory import GraphContext, graph_context
 from sandbox.graph.http import base_url
 from sandbox.graph.tokens import issue_token
@@ -114,7 +122,8 @@ async def token(request: Request) -> Response:
     form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
     try:
         _check_tenant(context, request.path_params["tenant"], "invalid_request")
-        _authenticate_client(context, form, request.headers.get("authorization"))
+        audiences = _assertion_audiences(request, context)
+        _authenticate_client(context, form, request.headers.get("authorization"), audiences)
         audience = _audience(request, form)
     except AuthorityError as failure:
         return aadsts_response(request, failure)
@@ -126,8 +135,17 @@ def _missing(name: str) -> AuthorityError:
     return AuthorityError(400, "invalid_request", 900144, message)
 
 
-def _authenticate_client(context: GraphContext, form: dict[str, str], basic: str | None) -> None:
-    """Entra's checks, in its order: grant type, client id, client secret."""
+def _assertion_audiences(request: Request, context: GraphContext) -> list[str]:
+    """The token endpoints (v2.0 and v1) of this tenant, by id or domain."""
+    root = base_url(request)
+    tenants = (context.tenant_id, context.tenant_domain())
+    return [f"{root}/{t}/oauth2/{path}" for t in tenants for path in ("v2.0/token", "token")]
+
+
+def _authenticate_client(
+    context: GraphContext, form: dict[str, str], basic: str | None, audiences: list[str]
+) -> None:
+    """Entra's checks, in its order: grant type, client id, then assertion or secret."""
     basic_id, basic_secret = _basic_credentials(basic)
     grant_type = form.get("grant_type")
     if not grant_type:
@@ -152,6 +170,9 @@ def _authenticate_client(context: GraphContext, form: dict[str, str], basic: str
             "installed by the administrator of the tenant or consented to by any user in the "
             "tenant. You may have sent your authentication request to the wrong tenant.",
         )
+    if form.get("client_assertion_type") == JWT_BEARER and form.get("client_assertion"):
+        _check_certificate(context, form["client_assertion"], audiences)
+        return
     secret = form.get("client_secret") or basic_secret
     if not secret:
         raise AuthorityError(
@@ -170,6 +191,15 @@ def _authenticate_client(context: GraphContext, form: dict[str, str], basic: str
             "client secret value, not the client secret ID, for a secret added to app "
             f"'{context.client_id}'.",
         )
+
+
+def _check_certificate(context: GraphContext, assertion: str, audiences: list[str]) -> None:
+    pem = context.client_certificate_pem
+    credentials = [registered_certificate(pem)] if pem else []
+    try:
+        check_assertion(assertion, context.client_id, credentials, audiences, time.time())
+    except AssertionRefused as refused:
+        raise AuthorityError(401, "invalid_client", refused.number, refused.description) from None
 
 
 def _basic_credentials(header: str | None) -> tuple[str | None, str | None]:

@@ -80,6 +80,8 @@ class GraphContext:
     client_id: str
     client_secret: str
     token_lifetime_seconds: int
+    #: The app's registered certificate (PEM), for client assertions; None: secret only.
+    client_certificate_pem: bytes | None = None
 
     @property
     def signing_key(self) -> bytes:

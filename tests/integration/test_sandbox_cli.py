@@ -29,7 +29,10 @@ def test_handoff_line_is_enough_for_any_client(
         "login_url", "instance_url", "api_version", "client_id", "client_secret",
         "username", "password", "private_key_file",
     }  # fmt: skip
-    assert set(graph) == {"authority_url", "graph_url", "tenant_id", "client_id", "client_secret"}
+    assert set(graph) == {
+        "authority_url", "graph_url", "tenant_id", "client_id", "client_secret",
+        "certificate_file", "private_key_file",
+    }  # fmt: skip
     bundle = Path(sandbox["ca_bundle"]).read_text()
     assert bundle.count("BEGIN CERTIFICATE") > 10, "system roots plus the sandbox CA"
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", sandbox["ca_bundle"])

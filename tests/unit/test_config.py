@@ -42,6 +42,7 @@ def test_example_config_loads_with_secrets_from_env(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("KAMSYNC_SALESFORCE__CLIENT_SECRET", "from-env")
     monkeypatch.setenv("KAMSYNC_M365__CLIENT_SECRET", "also-from-env")
     settings = load_settings(EXAMPLE)
+    assert settings.salesforce.client_secret is not None
     assert settings.salesforce.client_secret.get_secret_value() == "from-env"
     assert settings.m365.mailboxes == ["ada.kam@contoso.com", "ben.kam@contoso.com"]
     assert "from-env" not in repr(settings)
@@ -113,3 +114,40 @@ def test_config_check_hides_secrets(config_file: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "OK" in result.output
     assert "sf-secret" not in result.output and "graph-secret" not in result.output
+
+
+CERTIFICATE_KEYS = 'client_certificate_file = "app.crt"\nclient_private_key_file = "app.key"'
+
+
+def test_certificate_credential_replaces_the_secret(config_file: Path) -> None:
+    path = _broken(config_file, 'client_secret = "graph-secret"', CERTIFICATE_KEYS)
+    settings = load_settings(path)
+    assert settings.m365.client_secret is None
+    assert settings.m365.client_certificate_file == Path("app.crt")
+    assert settings.m365.client_private_key_file == Path("app.key")
+
+
+def test_combined_pem_needs_only_the_certificate_key(config_file: Path) -> None:
+    path = _broken(
+        config_file, 'client_secret = "graph-secret"', 'client_certificate_file = "a.pem"'
+    )
+    assert load_settings(path).m365.client_private_key_file is None
+
+
+M365_CREDENTIAL_CASES = {
+    "neither": ("", "found neither"),
+    "both": ('client_secret = "graph-secret"\n' + CERTIFICATE_KEYS, "found both"),
+    "key without certificate": ('client_private_key_file = "app.key"', "needs client_certificate"),
+}
+
+
+@pytest.mark.parametrize("case", M365_CREDENTIAL_CASES)
+def test_m365_needs_exactly_one_credential(config_file: Path, case: str) -> None:
+    replacement, reason = M365_CREDENTIAL_CASES[case]
+    path = _broken(config_file, 'client_secret = "graph-secret"', replacement)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    message = str(raised.value)
+    assert str(path) in message
+    assert "[m365]: " in message and reason in message
+    assert "client_certificate_file" in message

@@ -150,3 +150,24 @@ def test_read_fields_extracts_just_those_fields_of_live_rows(store: Store) -> No
     ]
     empty = store.read_fields("m365", "events", ["id", "start"], where={"mailbox": ALICE})
     assert empty.empty and list(empty.columns) == ["id", "start"]
+
+
+def test_sqlite_marks_ids_deleted_through_the_primary_key(store: Store) -> None:
+    _messages(store)
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, sql: str, params: Any, *_rest: Any) -> None:
+        if sql.lstrip().upper().startswith("UPDATE"):
+            statements.append((sql, params))
+
+    engine = store._engine
+    event.listen(engine, "before_cursor_execute", capture)
+    # a full chunk of ids: with that many, SQLite's planner prefers any index of equalities
+    store.mark_deleted("m365", "messages", ["m3", *(f"gone{n}" for n in range(499))])
+    event.remove(engine, "before_cursor_execute", capture)
+    [(sql, params)] = statements
+    with engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+    # not the (source, object_name, is_deleted) index: that walks every live row of the object
+    assert "record_id=?" in " ".join(str(row[-1]) for row in plan)
+    assert "m3" not in store.read_table("m365", "messages")["id"].tolist()
