@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +15,6 @@ from tests.integration.test_o365_contract_support import (
     colleague,
     graph_root,
     kam,
-    o365_account,
     raw_graph,
     unique,
 )
@@ -25,12 +23,6 @@ pytestmark = pytest.mark.integration
 
 NOW = dt.datetime.now(ZoneInfo("UTC")).replace(microsecond=0)
 WINDOW = (NOW - dt.timedelta(days=60), NOW + dt.timedelta(days=30))
-
-
-@pytest.fixture
-def account(sandbox_settings: Settings) -> Iterator[Account]:
-    with o365_account(sandbox_settings) as opened:
-        yield opened
 
 
 def _calendar(account: Account, upn: str) -> Calendar:

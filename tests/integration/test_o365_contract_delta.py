@@ -36,12 +36,6 @@ def session(sandbox_settings: Settings) -> Iterator[requests.Session]:
         yield opened
 
 
-@pytest.fixture
-def account(sandbox_settings: Settings) -> Iterator[Account]:
-    with o365_account(sandbox_settings) as opened:
-        yield opened
-
-
 def _round(session: requests.Session, url: str) -> tuple[list[dict[str, Any]], str]:
     """One delta round: every page up to the deltaLink; the items and that link."""
     items: list[dict[str, Any]] = []

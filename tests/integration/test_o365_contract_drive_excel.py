@@ -16,17 +16,11 @@ from openpyxl.worksheet.table import Table
 from requests import HTTPError
 
 from config.settings import Settings
-from tests.integration.test_o365_contract_support import kam, o365_account, unique
+from tests.integration.test_o365_contract_support import kam, unique
 
 pytestmark = pytest.mark.integration
 
 GOALS_COLUMNS = 6
-
-
-@pytest.fixture
-def account(sandbox_settings: Settings) -> Iterator[Account]:
-    with o365_account(sandbox_settings) as opened:
-        yield opened
 
 
 @pytest.fixture

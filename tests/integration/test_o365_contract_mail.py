@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,11 @@ from tests.integration.test_o365_contract_support import (
     colleague,
     graph_root,
     kam,
-    o365_account,
     raw_graph,
     unique,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def account(sandbox_settings: Settings) -> Iterator[Account]:
-    with o365_account(sandbox_settings) as opened:
-        yield opened
 
 
 def _inbox_count(account: Account, settings: Settings, upn: str) -> int:

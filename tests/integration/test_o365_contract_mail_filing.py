@@ -3,7 +3,6 @@ and MIME export, against the Graph stand-in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.parser import BytesParser
 from email.policy import default
 from pathlib import Path
@@ -17,17 +16,10 @@ from config.settings import Settings
 from tests.integration.test_o365_contract_support import (
     colleague,
     kam,
-    o365_account,
     unique,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def account(sandbox_settings: Settings) -> Iterator[Account]:
-    with o365_account(sandbox_settings) as opened:
-        yield opened
 
 
 def test_read_move_and_delete(account: Account, sandbox_settings: Settings) -> None:

@@ -14,18 +14,11 @@ from config.settings import Settings
 from tests.integration.test_o365_contract_support import (
     graph_root,
     kam,
-    o365_account,
     raw_graph,
     unique,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def account(sandbox_settings: Settings) -> Iterator[Account]:
-    with o365_account(sandbox_settings) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from tests.unit.test_sandbox_graph_support import (
     TENANT_DOMAIN,
     TestClient,
-    authorized_client,
-    seeded_app,
 )
 
 SETTINGS = f"/v1.0/users/alice@{TENANT_DOMAIN}/mailboxSettings"
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app, store = seeded_app(tmp_path)
-    with authorized_client(app) as test_client:
-        yield test_client
-    store.close()
+def client(graph_client: TestClient) -> TestClient:
+    return graph_client
 
 
 def test_defaults_and_one_property(client: TestClient) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +9,6 @@ import pytest
 from tests.unit.test_sandbox_graph_support import (
     TENANT_DOMAIN,
     TestClient,
-    authorized_client,
-    seeded_app,
 )
 
 ALICE = f"/v1.0/users/alice@{TENANT_DOMAIN}"
@@ -21,11 +17,8 @@ WINDOW = "startDateTime=2026-03-01T00:00:00Z&endDateTime=2026-04-30T00:00:00Z"
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app, store = seeded_app(tmp_path)
-    with authorized_client(app) as test_client:
-        yield test_client
-    store.close()
+def client(graph_client: TestClient) -> TestClient:
+    return graph_client
 
 
 def _series(client: TestClient) -> dict[str, Any]:
