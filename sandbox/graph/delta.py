@@ -27,7 +27,7 @@ from sandbox.graph.delta_tokens import expire_sync_states as expire_sync_states
 from sandbox.graph.directory import GraphContext, graph_context
 from sandbox.graph.errors import GraphError, bad_request
 from sandbox.graph.http import base_url, graph_json
-from sandbox.graph.query import Paging
+from sandbox.graph.query import Paging, preferred_page_size
 from sandbox.graph.schema import ResourceType
 from sandbox.state import Doc
 
@@ -61,15 +61,6 @@ def reject_options(request: Request, allowed: frozenset[str], resource: str) -> 
             f"'{resource}' resource: '{', '.join(refused)}'."
         )
         raise GraphError(400, "ErrorInvalidUrlQuery", message)
-
-
-def preferred_page_size(request: Request) -> int | None:
-    """The `Prefer: odata.maxpagesize=N` of this request, if any."""
-    for preference in request.headers.get("prefer", "").split(","):
-        name, _, value = preference.strip().partition("=")
-        if name.strip().lower() == "odata.maxpagesize" and value.strip().isdigit():
-            return max(1, int(value.strip()))
-    return None
 
 
 def select_option(

@@ -199,7 +199,7 @@ def _apply_page_options(request: Request, query: CollectionQuery, paging: Paging
     params = request.query_params
     if "$top" in params:
         query.page_size = _page_size(params["$top"], paging)
-    max_page = _preferred_page_size(request)
+    max_page = preferred_page_size(request)
     if max_page is not None:
         requested = query.page_size if "$top" in params else max_page
         query.page_size = min(requested, max_page, paging.max_size)
@@ -222,7 +222,8 @@ def _page_size(text: str, paging: Paging) -> int:
     return min(size, paging.max_size)
 
 
-def _preferred_page_size(request: Request) -> int | None:
+def preferred_page_size(request: Request) -> int | None:
+    """The `Prefer: odata.maxpagesize=N` of this request, if any."""
     for preference in request.headers.get("prefer", "").split(","):
         name, _, value = preference.strip().partition("=")
         if name.strip().lower() == "odata.maxpagesize" and value.strip().isdigit():
