@@ -8,6 +8,8 @@ Outlook's per-mailbox limits (sandbox/graph/limits.py). Unknown /v1.0 routes ans
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -17,7 +19,7 @@ from sandbox.graph.admin import admin_routes
 from sandbox.graph.authority import authority_routes
 from sandbox.graph.batch import batch_routes
 from sandbox.graph.calendar import calendar_routes
-from sandbox.graph.directory import GraphContext
+from sandbox.graph.directory import GraphContext, find_user, find_user_by_address
 from sandbox.graph.drive import drive_routes
 from sandbox.graph.errors import GraphError, handle_graph_error, handle_http_error
 from sandbox.graph.faults import FaultInjection, fault_routes
@@ -73,6 +75,23 @@ def graph_routes() -> list[BaseRoute]:
     ]
 
 
+def mailbox_keys(store: DocStore) -> Callable[[str], str]:
+    """The UPN of the user a mailbox path segment names (id, UPN or address), lower-cased;
+    a name no user has, as given."""
+
+    known: dict[str, str] = {}
+
+    def key(named: str) -> str:
+        if named not in known:
+            user = find_user(store, named) or find_user_by_address(store, named)
+            if user is None:
+                return named
+            known[named] = str(user["userPrincipalName"]).lower()
+        return known[named]
+
+    return key
+
+
 def create_app(
     store: DocStore,
     *,
@@ -88,16 +107,18 @@ def create_app(
         store, tenant_id, client_id, client_secret, token_lifetime_seconds, client_certificate_pem
     )
     limiter = Limiter(limits)
+    mailbox_key = mailbox_keys(store)
     app = Starlette(
         routes=graph_routes(),
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(BearerAuthMiddleware, context=context),
             Middleware(FaultInjection, context=context),
-            Middleware(LimitsMiddleware, limiter=limiter),
+            Middleware(LimitsMiddleware, limiter=limiter, mailbox_key=mailbox_key),
         ],
         exception_handlers={GraphError: handle_graph_error, HTTPException: handle_http_error},
     )
     app.state.graph = context
     app.state.limiter = limiter
+    app.state.mailbox_key = mailbox_key
     return app

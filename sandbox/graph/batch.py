@@ -181,7 +181,8 @@ async def _run_parallel(request: Request, items: list[dict[str, Any]]) -> list[d
     answers: list[dict[str, Any]] = []
     admitted: list[tuple[dict[str, Any], str | None]] = []
     for item in items:
-        mailbox = mailbox_of_path("/v1.0/" + urlsplit(item["url"]).path.lstrip("/"))
+        named = mailbox_of_path("/v1.0/" + urlsplit(item["url"]).path.lstrip("/"))
+        mailbox = None if named is None else request.app.state.mailbox_key(named)
         if mailbox is not None:
             try:
                 limiter.acquire(mailbox)

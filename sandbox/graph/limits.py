@@ -138,15 +138,20 @@ class Limiter:
 class LimitsMiddleware:
     """Applies the limiter to every /v1.0 request that addresses a mailbox."""
 
-    def __init__(self, app: ASGIApp, limiter: Limiter) -> None:
+    def __init__(
+        self, app: ASGIApp, limiter: Limiter, mailbox_key: Callable[[str], str] | None = None
+    ) -> None:
         self.app = app
         self.limiter = limiter
+        #: one key per mailbox however the path names it (id, UPN or address)
+        self.mailbox_key = mailbox_key or (lambda name: name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        mailbox = mailbox_of_path(scope["path"]) if scope["type"] == "http" else None
-        if mailbox is None:
+        named = mailbox_of_path(scope["path"]) if scope["type"] == "http" else None
+        if named is None:
             await self.app(scope, receive, send)
             return
+        mailbox = self.mailbox_key(named)
         held = bool(scope.get(SLOT_HELD))
         try:
             if not held:

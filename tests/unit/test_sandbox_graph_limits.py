@@ -100,3 +100,13 @@ def test_mailbox_of_path() -> None:
     assert mailbox_of_path("/v1.0/users/Alice%40x.com/messages") == "alice@x.com"
     assert mailbox_of_path("/v1.0/users") is None
     assert mailbox_of_path("/v1.0/drives/abc/root") is None
+
+
+def test_a_mailbox_has_one_budget_whether_named_by_id_or_upn(client: TestClient) -> None:
+    users = client.get("/v1.0/users").json()["value"]  # no mailbox in the path: not counted
+    alice = next(user for user in users if user["userPrincipalName"].startswith("alice@"))
+    by_id = f"/v1.0/users/{alice['id']}/mailFolders/inbox"
+
+    answers = [client.get(path).status_code for path in (INBOX, by_id, INBOX, by_id)]
+
+    assert answers == [200, 200, 200, 429]
