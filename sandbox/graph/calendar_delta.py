@@ -37,8 +37,14 @@ async def calendar_view_delta(request: Request) -> Response:
     # a view shows occurrences, never the series master they expand from
     live = [event for event in round_.live if event.get("type") != "seriesMaster"]
     inside = [event for event in live if overlaps(event, start, end)]
-    # an event written since the last round but now outside the window has left the view
-    left = [{"id": e["id"], "_seq": e["_seq"]} for e in live if not overlaps(e, start, end)]
+    # an event written since the last round, now outside the window, has left the view, if
+    # the client can have seen it: it existed at the last round (none can in a first round)
+    seen_upto = round_.token.seq
+    left = [
+        {"id": e["id"], "_seq": e["_seq"]}
+        for e in live
+        if not overlaps(e, start, end) and 0 < int(e.get("_born", 0)) <= seen_upto
+    ]
     zone = preferred_zone(request)
     page = round_page(
         request,

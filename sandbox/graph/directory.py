@@ -118,6 +118,7 @@ def stamp(doc: Doc) -> Doc:
     """Mark `doc` as modified: bump its version, change key and delta sequence (in place)."""
     doc["_version"] = int(doc.get("_version", 0)) + 1
     doc["_seq"] = next_seq()
+    doc.setdefault("_born", doc["_seq"])  # the sequence it was first written at
     doc["changeKey"] = change_key(doc)
     return doc
 
