@@ -48,6 +48,12 @@ class Stream:
     time_column: str | None = None
 
 
+def stream_name(object_name: str, mailbox: str, part: str | None = None) -> str:
+    """The watermark name of a mailbox's collection: `m365:<object>:<mailbox>[:<part>]`
+    (the part is a mail folder or a task list id)."""
+    return f"m365:{object_name}:{mailbox}" + (f":{part}" if part else "")
+
+
 def sync_stream(store: Store, stream: Stream) -> StreamResult:
     """Bring one stream's mirror up to date; a lost sync state means one full resync."""
     text = store.watermark(stream.name)

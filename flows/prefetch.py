@@ -11,19 +11,20 @@ from connectors.m365 import FOLDERS
 from connectors.m365.delta import DeltaState
 from connectors.m365.prefetch import prefetch_links
 from connectors.store import Store
+from flows.delta_mirror import stream_name
 from flows.progress import step
 from flows.runtime import Runtime
 
 
 def stream_names(store: Store, mailboxes: Sequence[str]) -> list[str]:
-    """The delta streams the pulls keep for these mailboxes (named as flows/pull_* name them)."""
+    """The delta streams the pulls keep for these mailboxes."""
     lists = store.read_fields("m365", "todo_lists", ["mailbox", "id"])
     names = []
     for mailbox in mailboxes:
-        names += [f"m365:messages:{mailbox}:{folder}" for folder in FOLDERS]
-        names += [f"m365:events:{mailbox}", f"m365:todo_lists:{mailbox}"]
+        names += [stream_name("messages", mailbox, folder) for folder in FOLDERS]
+        names += [stream_name("events", mailbox), stream_name("todo_lists", mailbox)]
         mine = lists[lists["mailbox"] == mailbox]["id"].astype(str)
-        names += [f"m365:todo_tasks:{mailbox}:{list_id}" for list_id in mine]
+        names += [stream_name("todo_tasks", mailbox, list_id) for list_id in mine]
     return names
 
 

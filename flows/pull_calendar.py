@@ -8,7 +8,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.m365.calendar import read_events
-from flows.delta_mirror import Stream, sync_stream
+from flows.delta_mirror import Stream, stream_name, sync_stream
 from flows.progress import step
 from flows.runtime import Runtime
 
@@ -42,7 +42,7 @@ def calendar_stream(runtime: Runtime, mailbox: str) -> Stream:
     """The mailbox's calendarView delta over the configured rolling window, as a stream."""
     settings = runtime.settings.m365
     return Stream(
-        f"m365:events:{mailbox}",
+        stream_name("events", mailbox),
         "events",
         {"mailbox": mailbox},
         lambda since: read_events(

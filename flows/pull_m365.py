@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.m365 import FOLDERS, read_messages
 from connectors.m365.todo_sync import read_lists, read_tasks
 from connectors.store import Store, TaskLink
-from flows.delta_mirror import Stream, StreamResult, sync_stream
+from flows.delta_mirror import Stream, StreamResult, stream_name, sync_stream
 from flows.progress import step
 from flows.runtime import Runtime
 
@@ -58,7 +58,7 @@ def message_stream(runtime: Runtime, mailbox: str, folder: str) -> Stream:
     horizon = timedelta(days=settings.mail_horizon_days)
     scope = {"mailbox": mailbox, "folder": folder}
     return Stream(
-        f"m365:messages:{mailbox}:{folder}",
+        stream_name("messages", mailbox, folder),
         "messages",
         scope,
         lambda since: read_messages(
@@ -72,7 +72,7 @@ def sync_todo(runtime: Runtime, mailbox: str) -> StreamResult:
     """Task lists first, then the tasks of every live list; tasks of gone lists are removed."""
     store, graph = runtime.store, runtime.graph
     lists_stream = Stream(
-        f"m365:todo_lists:{mailbox}",
+        stream_name("todo_lists", mailbox),
         "todo_lists",
         {"mailbox": mailbox},
         lambda since: read_lists(graph, mailbox, since),
@@ -82,7 +82,7 @@ def sync_todo(runtime: Runtime, mailbox: str) -> StreamResult:
     list_ids = [str(list_id) for list_id in lists["id"]]
     for list_id in list_ids:
         tasks_stream = Stream(
-            f"m365:todo_tasks:{mailbox}:{list_id}",
+            stream_name("todo_tasks", mailbox, list_id),
             "todo_tasks",
             {"mailbox": mailbox, "list_id": list_id},
             partial(read_tasks, graph, mailbox, list_id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -47,11 +48,15 @@ def mirror_frame(store: Store, source: str, name: str, columns: list[str]) -> pd
     return frame.assign(**{column: None for column in missing}) if missing else frame
 
 
-def salesforce_tables(runtime: Runtime) -> dict[str, pd.DataFrame]:
-    """Every mirrored Salesforce object, with at least its select-list columns."""
+def salesforce_tables(
+    runtime: Runtime, names: Collection[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The mirrored Salesforce objects (all, or these `names`), each with at least its
+    select-list columns."""
     return {
         spec.name: mirror_frame(runtime.store, "salesforce", spec.name, list(spec.select_list()))
         for spec in objects_for(runtime.settings)
+        if names is None or spec.name in names
     }
 
 

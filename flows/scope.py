@@ -16,11 +16,14 @@ from flows.reconcile import key_accounts_of, mirror_frame, salesforce_tables
 from flows.runtime import Runtime
 from transforms.mailbox_scope import CONFIGURED, MailboxScope, mailboxes_in_scope
 
+KEY_ACCOUNT_OBJECTS = ("Account", "Opportunity", "User")
+
 
 @task(name="mailbox-scope", cache_policy=NO_CACHE)
 def mailbox_scope(runtime: Runtime, today: date) -> MailboxScope:
     """Configured mailboxes plus key-account owners and team members found in the tenant."""
-    tables = salesforce_tables(runtime)
+    # only what key accounts and their teams need: reconcile reads the rest later
+    tables = salesforce_tables(runtime, KEY_ACCOUNT_OBJECTS)
     team = mirror_frame(runtime.store, "salesforce", "AccountTeamMember", ["AccountId", "UserId"])
     scope = mailboxes_in_scope(
         runtime.settings.m365.mailboxes,

@@ -99,11 +99,13 @@ def send_batch(
         pending = _to_resend(requests, results, by_id, not_run)
         if not pending:
             return results
-        if waits or not not_run:
+        # items only 424'd behind a failure in a serial call go again at once: each serial
+        # call runs at least its first item, so that always progresses
+        if waits:
             throttled_rounds += 1
             if throttled_rounds >= ATTEMPTS:
                 break
-            sleep(max(waits, default=wait_seconds(None, throttled_rounds)))
+            sleep(max(waits))
     throttled = sorted(r.id for r in pending)
     raise RetriableError(
         f"Microsoft Graph $batch still throttling items {throttled} after {ATTEMPTS} attempts"

@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from sandbox.graph.directory import email_address, events_of, graph_context, mailbox_owner, now_iso
 from sandbox.graph.errors import GraphError, item_not_found, malformed_id
-from sandbox.graph.mail_model import body_preview, looks_like_item_id
+from sandbox.graph.mail_model import body_preview, looks_like_item_id, stored_item
 from sandbox.graph.odata_eval import as_datetime
 from sandbox.graph.query import Paging, project
 from sandbox.graph.schema import EVENT
@@ -66,10 +66,7 @@ def calendar_owner(request: Request) -> Doc:
 
 def find_event(store: DocStore, owner_id: str, event_id: str) -> Doc:
     """The event with `event_id` in the owner's calendar, or Outlook's 404/400."""
-    event = store.get(events_of(owner_id), event_id)
-    if event is None:
-        raise item_not_found() if looks_like_item_id(event_id) else malformed_id()
-    return event
+    return stored_item(store, events_of(owner_id), event_id)
 
 
 def addressed_event(request: Request) -> tuple[Doc, Doc]:

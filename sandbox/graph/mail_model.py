@@ -66,17 +66,20 @@ def find_folder(store: DocStore, user_id: str, key: str) -> Doc:
     name = key.lower()
     if name in WELL_KNOWN_FOLDERS:
         key = folder_id(user_id, name)
-    folder = store.get(folders_of(user_id), key)
-    if folder is None:
-        raise item_not_found() if looks_like_item_id(key) else malformed_id()
-    return folder
+    return stored_item(store, folders_of(user_id), key)
 
 
 def find_message(store: DocStore, user_id: str, message_id: str) -> Doc:
-    message = store.get(messages_of(user_id), message_id)
-    if message is None:
-        raise item_not_found() if looks_like_item_id(message_id) else malformed_id()
-    return message
+    return stored_item(store, messages_of(user_id), message_id)
+
+
+def stored_item(store: DocStore, collection: str, item_id: str) -> Doc:
+    """An Exchange item by id, or Exchange's error: 404 for a well-formed id it does not
+    hold, 400 for one that cannot be an item id at all."""
+    item = store.get(collection, item_id)
+    if item is None:
+        raise item_not_found() if looks_like_item_id(item_id) else malformed_id()
+    return item
 
 
 def looks_like_item_id(value: str) -> bool:
