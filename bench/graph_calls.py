@@ -4,8 +4,9 @@
 the sync and the upserts make), names the stream each URL belongs to (a
 folder's message delta, the calendarView delta, the task lists, one list's
 tasks, the linked-task re-read, `$batch`), and keeps per stream the requests
-made (retries included: `GraphClient.calls`), the items Graph returned and
-the page size asked for. The fewest requests a stream could have taken is
+made (retries included: `GraphClient.thread_calls`, so threads pulling
+several mailboxes at once are told apart), the items Graph returned and the
+page size asked for. The fewest requests a stream could have taken is
 max(1, ⌈items / page size⌉).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -85,28 +87,31 @@ class CallLog:
     def __init__(self, client: GraphClient) -> None:
         self.client = client
         self.streams: dict[tuple[str, str], StreamCalls] = {}
+        self._lock = threading.Lock()
         get, post = client.get, client.post
 
         def logged_get(
             url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
         ) -> Json:
-            before, started = client.calls, time.perf_counter()
+            before, started = client.thread_calls(), time.perf_counter()
             body = get(url, params, headers)
-            stream = self._stream(url, mailbox_of(url))
-            stream.seconds += time.perf_counter() - started
-            stream.requests += client.calls - before
-            stream.items += len(body.get("value", []))
-            stream.page_size = stream.page_size or _page_size(params, headers)
+            with self._lock:
+                stream = self._stream(url, mailbox_of(url))
+                stream.seconds += time.perf_counter() - started
+                stream.requests += client.thread_calls() - before
+                stream.items += len(body.get("value", []))
+                stream.page_size = stream.page_size or _page_size(params, headers)
             return body
 
         def logged_post(url: str, body: Json, *, idempotent: bool | None = None) -> Any:
-            before, started = client.calls, time.perf_counter()
+            before, started = client.thread_calls(), time.perf_counter()
             answer = post(url, body, idempotent=idempotent)
             items = body.get("requests") or [{}]
             mailbox = mailbox_of(str(items[0].get("url", ""))) if "$batch" in url else None
-            stream = self._stream(url, mailbox or mailbox_of(url))
-            stream.seconds += time.perf_counter() - started
-            stream.requests += client.calls - before
+            with self._lock:
+                stream = self._stream(url, mailbox or mailbox_of(url))
+                stream.seconds += time.perf_counter() - started
+                stream.requests += client.thread_calls() - before
             return answer
 
         client.get = logged_get  # type: ignore[method-assign]

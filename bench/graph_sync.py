@@ -2,7 +2,7 @@
 
     python -m bench.graph_sync [--preset tiny|demo|medium|large] [--changes 0.01]
                                [--tasks 20000] [--kams-only] [--reset] [--graph-budget N]
-                               [--state-dir DIR]
+                               [--workers N] [--latency-ms N] [--state-dir DIR]
 
 Starts the sandbox for the preset (state kept in .kamsync/bench-<preset>).
 Mailboxes: every enabled tenant user's plus the shared mailboxes (whose
@@ -17,6 +17,13 @@ wall time, peak memory and Graph requests against the minimum: max(1,
 ⌈items / page size asked⌉) per delta stream, ⌈N / 20⌉ `$batch` calls per
 mailbox for N writes. Targets: requests ≤ 1.1 × the minimum; the incremental
 sync ≤ 5 % of the first sync's requests and time.
+
+`--workers N` works on N mailboxes at a time (`flows.fanout.for_each`, as the
+cycle does), and then repeats the first sync one mailbox at a time into
+another fresh store to show the speed-up (target ≥ 3× at 8 workers).
+`--latency-ms N` makes the stand-in answer every Graph request in N ms, as
+real Graph does in about 100. Each sync phase reports the 429 answers Graph
+gave (none expected: kamsync keeps at most 4 requests in flight per mailbox).
 """
 
 from __future__ import annotations
@@ -25,32 +32,25 @@ import argparse
 import contextlib
 import cProfile
 import json
-import math
 import os
 import resource
 import tempfile
 import time
-from collections.abc import Sequence
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from bench.graph_calls import CallLog, Phase, print_phase, target
-from bench.graph_changes import ChangeSession, change_tenant, close_bench_lists, open_bench_lists
+from bench.graph_calls import CallLog
+from bench.graph_changes import ChangeSession, change_tenant, close_bench_lists
+from bench.graph_fanout import StandIn, compare_first_syncs, timed_sync
+from bench.graph_upserts import upsert_tasks as upsert_tasks  # re-exported for tests
+from bench.graph_upserts import upsert_twice
 from config.loader import load_settings
 from config.settings import StoreSettings
-from connectors.m365.batch import MAX_BATCH
-from connectors.m365.client import GraphClient
-from connectors.m365.todo import TaskWrite, TodoTask, write_tasks
 from connectors.m365.users import tenant_users
 from flows.demo import SandboxProcess
-from flows.prefetch import prefetch_deltas
-from flows.pull_calendar import pull_calendar
-from flows.pull_m365 import pull_mailbox
 from flows.runtime import Runtime
-from flows.taskrun import run
 from sandbox.seed import PRESETS
 
 OUTLOOK_BUDGET = 10_000
@@ -72,68 +72,6 @@ def mailbox_kinds(runtime: Runtime, kams_only: bool) -> dict[str, str]:
     return dict(sorted(kinds.items()))
 
 
-def sync(runtime: Runtime, log: CallLog, mailboxes: Sequence[str]) -> tuple[Phase, int]:
-    """The cycle's Microsoft 365 pulls for every mailbox; the phase and the streams resynced."""
-    with log.phase() as streams:
-        started, before = time.perf_counter(), runtime.graph.calls
-        run(prefetch_deltas, runtime, mailboxes)  # as the cycle does: stored links, 20 a call
-        mail = [run(pull_mailbox, runtime, box) for box in mailboxes]
-        calendars = [run(pull_calendar, runtime, box) for box in mailboxes]
-        seconds, requests = time.perf_counter() - started, runtime.graph.calls - before
-    resyncs = sum(pull.resyncs for pull in mail) + sum(pull.resynced for pull in calendars)
-    return Phase(seconds, requests, streams), resyncs
-
-
-def upsert_tasks(
-    graph: GraphClient, log: CallLog, lists: dict[str, str], count: int, tag: str
-) -> dict[str, Any]:
-    """Create `count` linked tasks spread over the lists' mailboxes, one `write_tasks` each."""
-    boxes = list(lists)
-    writes: dict[str, list[TaskWrite]] = {box: [] for box in boxes}
-    today = date.today()
-    for n in range(count):
-        task = TodoTask(
-            title=f"Bench renewal {n}", due_date=today + timedelta(days=n % 90),
-            external_id=f"BENCH{tag}{n:06d}", link_url=f"https://bench.invalid/{n}",
-            link_name=f"Bench record {n}",
-        )  # fmt: skip
-        writes[boxes[n % len(boxes)]].append(TaskWrite(f"t{n}", "create", task))
-    outcome = {"created": 0, "found_in_place": 0, "failed": 0}
-    sent = dict.fromkeys(boxes, 0)  # writes that needed a request (not found in place)
-    with log.phase() as streams:
-        started, before = time.perf_counter(), graph.calls
-        for box in boxes:
-            for result in write_tasks(graph, box, lists[box], writes[box]).values():
-                found = "found_in_place" if result.adopted else "created"
-                outcome[found if result.ok else "failed"] += 1
-                sent[box] += not result.adopted
-        seconds, requests = time.perf_counter() - started, graph.calls - before
-    write_floor = sum(math.ceil(n / MAX_BATCH) for n in sent.values())
-    reads = [s for s in streams if s.kind == "linked re-read"]
-    return {
-        **outcome, "seconds": round(seconds, 2), "requests": requests,
-        "write_calls": sum(s.requests for s in streams if s.kind == "$batch"),
-        "write_minimum": write_floor,
-        "read_calls": sum(s.requests for s in reads),
-        "read_minimum": sum(s.minimum for s in reads),
-        "read_minimum_at_max": sum(s.minimum_at_max for s in reads),
-        "graph_seconds": round(sum(s.seconds for s in streams), 2),
-        "read_page_size": max((s.page_size or 0 for s in reads), default=0),
-    }  # fmt: skip
-
-
-def print_upserts(label: str, upserts: dict[str, Any]) -> None:
-    calls, floor = upserts["write_calls"], upserts["write_minimum"]
-    reads, read_floor = upserts["read_calls"], upserts["read_minimum"]
-    print(f"\n{label}: {upserts['seconds']:.1f} s ({upserts['graph_seconds']:.1f} s waiting for "
-          f"Graph), {upserts['requests']} Graph requests; {upserts['created']} created, "
-          f"{upserts['found_in_place']} found in place, {upserts['failed']} failed")  # fmt: skip
-    print(f"  $batch writes: {calls} calls (minimum {floor}{target(calls, floor)})")
-    print(f"  linked-task re-read before writing: {reads} requests (minimum {read_floor} at "
-          f"$top={upserts['read_page_size']}{target(reads, read_floor)}; "
-          f"{upserts['read_minimum_at_max']} at Graph's largest page)")  # fmt: skip
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="demo", choices=list(PRESETS))
@@ -143,6 +81,10 @@ def main() -> None:
     parser.add_argument("--reset", action="store_true", help="reseed the sandbox state")
     parser.add_argument("--graph-budget", type=int, default=OUTLOOK_BUDGET,
                         help="sandbox requests per mailbox per 10 minutes")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=1,
+                        help="mailboxes at a time (>1: first sync one by one too)")  # fmt: skip
+    parser.add_argument("--latency-ms", type=int, default=0,
+                        help="ms the stand-in takes per Graph request (Graph: ~100)")  # fmt: skip
     parser.add_argument("--state-dir", type=Path, default=None)
     parser.add_argument("--profile", type=Path, default=None,
                         help="write a cProfile of the incremental sync to this file")  # fmt: skip
@@ -154,12 +96,17 @@ def main() -> None:
     seeding = time.perf_counter()
     with sandbox, tempfile.TemporaryDirectory() as scratch:
         print(f"sandbox ({args.preset}) up in {time.perf_counter() - seeding:.1f} s; "
-              f"Graph budget {args.graph_budget:,} requests per mailbox per 10 min")  # fmt: skip
+              f"Graph budget {args.graph_budget:,} requests per mailbox per 10 min, "
+              f"{args.latency_ms} ms per request; {args.workers} workers")  # fmt: skip
         os.environ["REQUESTS_CA_BUNDLE"] = sandbox.info["ca_bundle"]
         settings = load_settings(sandbox.info["config"])
-        store = StoreSettings(url=f"sqlite:///{Path(scratch) / 'bench.db'}")
-        runtime = Runtime(settings.model_copy(update={"store": store}))
-        results = bench(runtime, CallLog(runtime.graph), sandbox.info["graph"], args)
+        stand_in = StandIn(sandbox.info["graph"]["graph_url"])
+        stand_in.set_latency(args.latency_ms)
+        runtimes = [
+            Runtime(settings.model_copy(update={"store": StoreSettings(url=f"sqlite:///{db}")}))
+            for db in (Path(scratch) / "bench.db", Path(scratch) / "one-by-one.db")
+        ]
+        results = bench(runtimes, stand_in, sandbox.info["graph"], args)
         results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     results["sandbox_peak_rss_mb"] = round(children / 1024)
@@ -172,13 +119,15 @@ def main() -> None:
 
 
 def bench(
-    runtime: Runtime, log: CallLog, graph: dict[str, str], args: argparse.Namespace
+    runtimes: list[Runtime], stand_in: StandIn, graph: dict[str, str], args: argparse.Namespace
 ) -> dict[str, Any]:
-    """The phases, printed as they finish; the results to write.
+    """The phases, printed as they finish; the results to write. The second runtime's store
+    takes the first sync one mailbox at a time (with more than one worker).
 
     The upserts come first, so the first sync also reads To Do at scale and the
     changes can complete and retitle tasks (the seed's task lists are empty).
     """
+    runtime, log = runtimes[0], CallLog(runtimes[0].graph)
     kinds = mailbox_kinds(runtime, args.kams_only)
     boxes = list(kinds)
     counts = pd.Series(kinds).value_counts().to_dict()
@@ -189,57 +138,50 @@ def bench(
     session = ChangeSession(graph)
     close_bench_lists(session, boxes)  # lists an interrupted run left behind
     results: dict[str, Any] = {"preset": args.preset, "graph_budget": args.graph_budget,
+                               "latency_ms": args.latency_ms, "workers": args.workers,
                                "mailboxes": counts}  # fmt: skip
     try:
         if args.tasks > 0:
-            results |= upsert_twice(runtime, log, session, boxes, args.tasks)
-        results |= sync_twice(runtime, log, session, kinds, args.changes, args.profile)
+            results |= upsert_twice(runtime, log, session, boxes, args.tasks, args.workers)
+        results |= sync_twice(runtimes, log, stand_in, session, kinds, args)
     finally:
         close_bench_lists(session, boxes)
     return results
 
 
-def upsert_twice(
-    runtime: Runtime, log: CallLog, session: ChangeSession, boxes: list[str], count: int
-) -> dict[str, Any]:
-    """`count` task upserts into a fresh bench list per mailbox, then the same again."""
-    tag = time.strftime("%H%M%S")
-    lists = open_bench_lists(session, boxes, tag)
-    results = {}
-    for key, label in (("upserts", "task upserts"), ("upserts_again", "same upserts again")):
-        results[key] = upsert_tasks(runtime.graph, log, lists, count, tag)
-        print_upserts(f"{label} ({count} over {len(boxes)} mailboxes)", results[key])
-    return results
-
-
 def sync_twice(
-    runtime: Runtime,
+    runtimes: list[Runtime],
     log: CallLog,
+    stand_in: StandIn,
     session: ChangeSession,
     kinds: dict[str, str],
-    share: float,
-    profile: Path | None = None,
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
-    """The first sync, `share` of the items changed, the incremental sync."""
-    boxes = list(kinds)
-    first, resyncs = sync(runtime, log, boxes)
-    results: dict[str, Any] = {"first": print_phase("first sync", first, kinds)}
-    changes = change_tenant(session, runtime.store, boxes, share)
+    """The first sync (also one mailbox at a time, with several workers), `args.changes` of
+    the items changed, the incremental sync."""
+    runtime, boxes, workers, profile = runtimes[0], list(kinds), args.workers, args.profile
+    first, _ = timed_sync("first sync", runtime, log, stand_in, kinds, workers)
+    results: dict[str, Any] = {"first": first}
+    if workers > 1:  # after the parallel one, so it finds the stand-in's caches as warm
+        alone = runtimes[1]
+        one_by_one, _ = timed_sync("first sync", alone, CallLog(alone.graph), stand_in, kinds, 1)
+        results["first_one_by_one"] = one_by_one
+        results["first_speedup"] = compare_first_syncs(first, one_by_one)
+    changes = change_tenant(session, runtime.store, boxes, args.changes)
     print(f"\nchanged {changes.total} items in {changes.seconds:.1f} s, {changes.requests} "
           f"$batch calls outside kamsync ({changes.failed} failed)")  # fmt: skip
     print("  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in vars(changes).items()
                            if isinstance(v, int) and k not in ("failed", "requests")))  # fmt: skip
     profiler = cProfile.Profile() if profile else None
     with profiler or contextlib.nullcontext():
-        incremental, resyncs = sync(runtime, log, boxes)
+        incremental, resyncs = timed_sync("incremental", runtime, log, stand_in, kinds, workers)
     if profiler and profile:
         profiler.dump_stats(profile)
         print(f"profile of the incremental sync written to {profile}")
     results["changes"] = vars(changes)
-    results["incremental"] = print_phase("incremental sync", incremental, kinds)
-    results["incremental"]["resyncs"] = resyncs
-    ratio = {"requests": incremental.requests / max(1, first.requests),
-             "seconds": incremental.seconds / max(first.seconds, 1e-9)}  # fmt: skip
+    results["incremental"] = incremental | {"resyncs": resyncs}
+    ratio = {"requests": incremental["requests"] / max(1, first["requests"]),
+             "seconds": incremental["seconds"] / max(first["seconds"], 1e-9)}  # fmt: skip
     results["incremental_share"] = {key: round(value, 4) for key, value in ratio.items()}
     print(f"\nincremental / first: requests {ratio['requests']:.1%}, time {ratio['seconds']:.1%} "
           f"(target ≤ 5 %: {'met' if max(ratio.values()) <= 0.05 else 'MISSED'})")  # fmt: skip

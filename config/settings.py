@@ -6,6 +6,7 @@ Loaded from a TOML file with `KAMSYNC_<SECTION>__<KEY>` environment overrides
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,14 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from config.operations import (
+    DEFAULT_SCHEDULES,
+    AlertSettings,
+    RuntimeSettings,
+    ScheduleSettings,
+    check_timezone,
+)
 
 
 class Section(BaseModel):
@@ -45,9 +54,14 @@ class SalesforceSettings(Section):
     #: client_credentials (recommended), jwt (bearer with a certificate), or password (legacy).
     auth: Literal["client_credentials", "jwt", "password"] = "client_credentials"
     client_id: str
+    #: A Prefect block (type kamsync-salesforce-credentials) holding the secrets below
+    #: instead of this file or env: client_secret, private_key and password.
+    credentials_block: str | None = None
     client_secret: SecretStr | None = Field(default=None, validate_default=True)
     #: jwt and password: the integration user's Salesforce username.
     username: str | None = Field(default=None, validate_default=True)
+    #: jwt: the PEM private key as text (env or block), instead of private_key_file.
+    private_key: SecretStr | None = Field(default=None, validate_default=True)
     #: jwt: the PEM private key whose certificate is uploaded to the connected app.
     private_key_file: Path | None = Field(default=None, validate_default=True)
     #: password: the user's password followed by its security token.
@@ -75,20 +89,58 @@ class SalesforceSettings(Section):
             raise ValueError("must look like '59.0'")
         return value
 
-    @field_validator("client_secret", "username", "private_key_file", "password")
+    @field_validator("credentials_block")
+    @classmethod
+    def _block_name(cls, value: str | None) -> str | None:
+        return check_block_name(value)
+
+    @field_validator("client_secret", "username", "private_key", "private_key_file", "password")
     @classmethod
     def _required_by_auth(cls, value: object, info: ValidationInfo) -> object:
-        auth = info.data.get("auth")
-        if value is None and auth is not None and info.field_name in _AUTH_NEEDS[auth]:
+        name, auth = info.field_name, info.data.get("auth")
+        block = info.data.get("credentials_block")
+        has_key_text = info.data.get("private_key") is not None
+        if is_given(value) and block and name in SALESFORCE_BLOCK_KEYS:
+            raise ValueError(f"also held by credentials_block {block!r}: keep one of the two")
+        if value is not None and name == "private_key_file" and has_key_text:
+            raise ValueError("private_key (PEM text) is given too: keep one of the two")
+        supplied = bool(block and name in SALESFORCE_BLOCK_KEYS) or (
+            name == "private_key_file" and has_key_text
+        )
+        if value is None and auth is not None and name in _AUTH_NEEDS[auth] and not supplied:
             raise ValueError(f"required when auth = {auth!r}")
         return value
 
 
 _AUTH_NEEDS = {
     "client_credentials": ("client_secret",),
-    "jwt": ("username", "private_key_file"),
+    "jwt": ("username", "private_key_file"),  # or private_key, the PEM text
     "password": ("client_secret", "username", "password"),
 }
+#: What a credentials block supplies instead of the file or env, per section.
+SALESFORCE_BLOCK_KEYS = ("client_secret", "private_key", "private_key_file", "password")
+M365_BLOCK_KEYS = (
+    "client_secret",
+    "client_certificate",
+    "client_private_key",
+    "client_certificate_file",
+    "client_private_key_file",
+)
+_BLOCK_NAME = re.compile(r"[a-z0-9-]+")
+
+
+def is_given(value: object) -> bool:
+    """Set, and not an empty secret (an empty env var means "not set" for secrets)."""
+    if isinstance(value, SecretStr):
+        return bool(value.get_secret_value())
+    return value is not None
+
+
+def check_block_name(name: str | None) -> str | None:
+    """A Prefect block document name: lowercase letters, digits and dashes."""
+    if name is not None and not _BLOCK_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a Prefect block name (lowercase letters, digits, -)")
+    return name
 
 
 class M365Settings(Section):
@@ -96,12 +148,18 @@ class M365Settings(Section):
     graph_url: HttpUrl = HttpUrl("https://graph.microsoft.com")
     tenant_id: str
     client_id: str
+    #: A Prefect block (type kamsync-m365-credentials) holding the app's credential
+    #: instead of this file or env: the client secret, or the certificate and its key.
+    credentials_block: str | None = None
     #: The app's credential: a client secret, or a certificate (recommended by Microsoft).
     client_secret: SecretStr | None = None
     #: PEM certificate uploaded to the app registration; may also hold the private key.
     client_certificate_file: Path | None = None
     #: PEM private key of that certificate (unencrypted); omit it if the certificate file has it.
     client_private_key_file: Path | None = None
+    #: The certificate and its key as PEM text (env or block), instead of the two files.
+    client_certificate: SecretStr | None = None
+    client_private_key: SecretStr | None = None
     #: The KAMs' mailboxes (UPNs); deadlines of their key accounts become their To Do tasks.
     mailboxes: list[str] = Field(min_length=1)
     #: How far back the first mail sync reaches.
@@ -123,19 +181,40 @@ class M365Settings(Section):
             raise ValueError(f"not a mailbox address: {', '.join(bad)}")
         return [box.strip().lower() for box in value]
 
+    @field_validator("credentials_block")
+    @classmethod
+    def _block_name(cls, value: str | None) -> str | None:
+        return check_block_name(value)
+
     @model_validator(mode="after")
     def _one_credential(self) -> M365Settings:
         has_secret = self.client_secret is not None and bool(self.client_secret.get_secret_value())
-        has_certificate = self.client_certificate_file is not None
-        if self.client_private_key_file is not None and not has_certificate:
+        if self.credentials_block:
+            given = [key for key in M365_BLOCK_KEYS if is_given(getattr(self, key))]
+            if given:
+                where = ", ".join(f"{key} (or env KAMSYNC_M365__{key.upper()})" for key in given)
+                raise ValueError(
+                    f"credentials_block {self.credentials_block!r} and {where} both give "
+                    "the app's credential: keep one"
+                )
+            return self
+        for key, certificate in (
+            ("client_private_key_file", "client_certificate_file"),
+            ("client_private_key", "client_certificate"),
+        ):
+            if getattr(self, key) is not None and getattr(self, certificate) is None:
+                raise ValueError(f"{key} needs {certificate} (its certificate)")
+        if self.client_certificate_file is not None and self.client_certificate is not None:
             raise ValueError(
-                "client_private_key_file needs client_certificate_file (its certificate)"
+                "client_certificate_file and client_certificate (PEM text) both given: keep one"
             )
+        has_certificate = (self.client_certificate_file or self.client_certificate) is not None
         if has_secret == has_certificate:
             found = "both" if has_secret else "neither"
             raise ValueError(
                 "set exactly one credential: client_secret (or env KAMSYNC_M365__CLIENT_SECRET), "
-                f"or client_certificate_file with client_private_key_file; found {found}"
+                "or client_certificate_file with client_private_key_file, or name a Prefect "
+                f"block in credentials_block; found {found}"
             )
         return self
 
@@ -194,6 +273,25 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     #: Shown in report titles and the digest.
     company: str = "kamsync"
+    #: The company's IANA time zone: schedules are read in it unless they name their own.
+    timezone: str = "UTC"
+    #: One entry per flow deployment; entries not given keep their defaults.
+    schedules: dict[str, ScheduleSettings] = Field(default_factory=dict, validate_default=True)
+    runtime: RuntimeSettings = RuntimeSettings()
+    alerts: AlertSettings = AlertSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("schedules", mode="before")
+    @classmethod
+    def _with_defaults(cls, value: object) -> object:
+        """Every default deployment keeps its schedule unless the file replaces it."""
+        if not isinstance(value, dict):
+            return value
+        return {**DEFAULT_SCHEDULES, **value}
 
     @classmethod
     def settings_customise_sources(

@@ -88,8 +88,13 @@ def _apply(store: Store, stream: Stream, since: str | None) -> StreamResult:
 
 
 def _sweep(store: Store, stream: Stream, state: DeltaState) -> int:
-    """Mark deleted what a finished full round did not see; the stream goes incremental."""
-    mirror = store.read_table("m365", stream.object_name, where=stream.scope)
+    """Mark deleted what a finished full round did not see; the stream goes incremental.
+
+    Only the fields the sweep compares are read (extracted in SQL), not whole records:
+    a first round of a big mailbox reads back every row it wrote."""
+    time_fields = [stream.time_column] if stream.time_column else []
+    fields = list(dict.fromkeys([*stream.scope, "sync_round", "id", *time_fields]))
+    mirror = store.read_fields("m365", stream.object_name, fields, where=stream.scope)
     gone = unseen_ids(mirror, state, stream.scope, time_column=stream.time_column)
     settled = replace(state, full=False).dump()
     return store.mark_deleted("m365", stream.object_name, gone, watermark=(stream.name, settled))

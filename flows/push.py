@@ -81,8 +81,8 @@ class TodoPush:
 @task(name="push-todo", task_run_name="push To Do of {mailbox}", cache_policy=NO_CACHE)
 def push_todo(runtime: Runtime, mailbox: str) -> TodoPush:
     """Apply the mailbox's pending task operations; a task already linked is adopted, not copied."""
-    store, graph = runtime.store, runtime.graph
-    pending = _current(store, mailbox)
+    store, graph, owner = runtime.store, runtime.graph, runtime.lease_owner
+    pending = _current(runtime, mailbox)
     if not pending:
         return TodoPush(mailbox, 0, 0, 0)
     list_id = default_list_id(graph, mailbox)
@@ -96,7 +96,7 @@ def push_todo(runtime: Runtime, mailbox: str) -> TodoPush:
     counts = dict.fromkeys(("created", "adopted", "updated", "completed", "failed"), 0)
     unlinked = [op for op in pending if op.kind != TODO_CREATE and _link(tasks, op) is None]
     for op in unlinked:  # nothing kamsync knows of to change
-        store.mark_done(op.key, {"task_id": None, "gone": True})
+        store.mark_done(op.key, {"task_id": None, "gone": True}, owner=owner)
     pending = [op for op in pending if op not in unlinked]
     # The list's linked tasks, read once for the whole run; creates below add theirs.
     in_place = (
@@ -113,12 +113,12 @@ def push_todo(runtime: Runtime, mailbox: str) -> TodoPush:
             raise
         except ConnectorError as exc:
             for op in chunk:
-                store.mark_failed(op.key, str(exc))
+                store.mark_failed(op.key, str(exc), owner=owner)
             counts["failed"] += len(chunk)
             continue
         for op in chunk:
             result = results[op.key]
-            counts[_record(store, mailbox, op, result)] += 1
+            counts[_record(store, mailbox, owner, op, result)] += 1
             if op.kind == TODO_CREATE and result.ok and result.task_id:
                 in_place[op.payload["external_id"]] = result.task_id
     step(
@@ -132,21 +132,18 @@ def push_todo(runtime: Runtime, mailbox: str) -> TodoPush:
     )  # fmt: skip
 
 
-def _current(store: Store, mailbox: str) -> list[Operation]:
-    """The mailbox's pending operations; of several updates of one task only the newest
-    is applied, the older ones are marked done as superseded."""
-    pending = [
-        op
-        for kind in TODO_KINDS
-        for op in store.pending(kind)
-        if str(op.payload["mailbox"]).lower() == mailbox.lower()
-    ]
+def _current(runtime: Runtime, mailbox: str) -> list[Operation]:
+    """The mailbox's pending operations, leased to this run so no other process works them
+    meanwhile; of several updates of one task only the newest is applied, the older ones
+    are marked done as superseded."""
+    store, owner = runtime.store, runtime.lease_owner
+    pending = store.claim(owner, TODO_KINDS, runtime.lease_seconds, mailbox=mailbox)
     newest: dict[str, Operation] = {}
     for op in pending:
         if op.kind == TODO_UPDATE:
             older = newest.get(op.payload["external_id"])
             if older is not None:
-                store.mark_done(older.key, {"superseded_by": op.key})
+                store.mark_done(older.key, {"superseded_by": op.key}, owner=owner)
             newest[op.payload["external_id"]] = op
     return [
         op for op in pending if op.kind != TODO_UPDATE or newest[op.payload["external_id"]] is op
@@ -167,18 +164,21 @@ def _write(op: Operation, linked: tuple[str, str] | None) -> TaskWrite:
     return TaskWrite(op.key, "update", task=_todo_task(payload), task_id=task_id, list_id=list_id)
 
 
-def _record(store: Store, mailbox: str, op: Operation, result: TaskWriteResult) -> str:
+def _record(
+    store: Store, mailbox: str, owner: str, op: Operation, result: TaskWriteResult
+) -> str:
     """Mark the operation done or failed; returns which count it adds to."""
     external_id = op.payload["external_id"]
     if op.kind == TODO_CREATE and result.ok and result.task_id:
         store.link_task(mailbox, external_id, result.task_id, result.list_id)
-        store.mark_done(op.key, {"task_id": result.task_id, "list_id": result.list_id})
+        store.mark_done(op.key, {"task_id": result.task_id, "list_id": result.list_id},
+                        owner=owner)  # fmt: skip
         return "adopted" if result.adopted else "created"
     if op.kind != TODO_CREATE and (result.ok or result.status == 404):
         # 404: the user deleted the task; there is nothing left to change.
-        store.mark_done(op.key, {"task_id": result.task_id, "gone": not result.ok})
+        store.mark_done(op.key, {"task_id": result.task_id, "gone": not result.ok}, owner=owner)
         return "completed" if op.kind == TODO_COMPLETE else "updated"
-    store.mark_failed(op.key, result.error or "no task id in Graph's answer")
+    store.mark_failed(op.key, result.error or "no task id in Graph's answer", owner=owner)
     return "failed"
 
 

@@ -143,12 +143,17 @@ def send_digest(
     if operation is not None and operation.status == "done":
         step("report", f"digest of {today} already sent")
         return DigestResult(key, "already sent", recipients, subject)
-    for pending in store.pending(MAIL_SEND):
+    owner = runtime.lease_owner
+    for pending in store.claim(owner, [MAIL_SEND], runtime.lease_seconds):
         try:
             _send(runtime, pending)
         except ConnectorError as exc:
-            store.mark_failed(pending.key, str(exc))
+            store.mark_failed(pending.key, str(exc), owner=owner)
             raise
+    sent = store.operation(key)
+    if sent is None or sent.status != "done":  # another live run holds its lease
+        step("report", f"digest of {today} is being sent by another run")
+        return DigestResult(key, "left to another run", recipients, subject)
     step("report", f"digest sent to {len(recipients)} recipients")
     return DigestResult(key, "sent", recipients, subject)
 
@@ -170,4 +175,6 @@ def _send(runtime: Runtime, operation: Operation) -> None:
         attachments=attachments,
         idempotency_key=operation.key,
     )
-    runtime.store.mark_done(operation.key, {"sent_at": datetime.now(UTC).isoformat()})
+    runtime.store.mark_done(
+        operation.key, {"sent_at": datetime.now(UTC).isoformat()}, owner=runtime.lease_owner
+    )

@@ -48,6 +48,8 @@ class SandboxOptions:
     today: date | None = None
     #: Graph requests per mailbox per 10 minutes (Outlook's limit is 10,000).
     graph_budget: int = 10_000
+    #: Milliseconds every Graph request takes to answer (real Graph: about 100).
+    latency_ms: int = 0
 
 
 @dataclass
@@ -178,7 +180,7 @@ def run(options: SandboxOptions, out: TextIO = sys.stdout) -> None:
                 tenant_id=creds["tenant_id"],
                 client_id=creds["graph_client_id"],
                 client_secret=creds["graph_client_secret"],
-                limits=LimitSettings(budget=options.graph_budget),
+                limits=LimitSettings(budget=options.graph_budget, latency_ms=options.latency_ms),
                 client_certificate_pem=graph_cert.certificate_pem,
             ),
             graph_sock,

@@ -1,4 +1,4 @@
-"""Test-session environment: no telemetry, patient Prefect start-up."""
+"""Test-session environment: no telemetry, patient Prefect start-up, a PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ import pytest
 from config.loader import load_settings
 from config.settings import Settings
 from flows.demo import SandboxProcess
+from tests.postgres import PostgresServer, PostgresUnavailable, start_postgres
+
+# Marks the skips of tests that need PostgreSQL, for the closing summary line.
+NO_POSTGRES = "PostgreSQL could not be started"
+_postgres_started: list[PostgresServer] = []  # the session's server, for that line too
 
 
 def start_sandbox(state_dir: Path) -> SandboxProcess:
@@ -51,3 +56,53 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the session; skipped without one, except in CI."""
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{NO_POSTGRES} (CI never skips these tests): {exc}", pytrace=False)
+        pytest.skip(f"{NO_POSTGRES}: {exc}")
+    _postgres_started.append(server)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The SQLAlchemy URL of a fresh, empty store on each backend the store supports."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/kamsync.db"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.new_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """Say in one line, under the short summary, which PostgreSQL ran the store tests or how
+    many tests lacked one."""
+    yield
+    for server in _postgres_started:
+        terminalreporter.write_line(
+            f"store tests ran on {server.version}, started in {server.startup_seconds:.1f} s"
+        )
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if NO_POSTGRES in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} tests skipped: {NO_POSTGRES} (reasons above)",
+            yellow=True,
+            bold=True,
+        )

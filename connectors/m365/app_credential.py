@@ -3,9 +3,10 @@
 With a certificate, msal signs each client assertion with the private key and
 names the certificate by its SHA-256 thumbprint (PS256, `x5t#S256`, as Microsoft
 now recommends); the key may sit in its own PEM file or after the certificate
-in one combined PEM. Files are checked up front, so a missing file or a key that
-belongs to another certificate is a config error naming the key, not a refusal
-from Entra.
+in one combined PEM, or both come as PEM text (env, or a Prefect credentials
+block, so keys need not be on disk). They are checked up front, so a missing
+file or a key that belongs to another certificate is a config error naming the
+key, not a refusal from Entra.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ CertificateCredential = dict[str, str]
 
 
 def client_credential(settings: M365Settings) -> str | CertificateCredential:
-    """The secret, or the certificate credential read from the configured files."""
+    """The secret, or the certificate credential from PEM text (e.g. a block's) or files."""
+    if settings.client_certificate is not None:
+        key = settings.client_private_key
+        return pem_credential(
+            settings.client_certificate.get_secret_value().encode(),
+            key.get_secret_value().encode() if key is not None else None,
+        )
     if settings.client_certificate_file is None:
         if settings.client_secret is None:
             raise ConnectorConfigError("[m365] needs client_secret or client_certificate_file")
@@ -36,29 +43,41 @@ def client_credential(settings: M365Settings) -> str | CertificateCredential:
 
 
 def certificate_credential(certificate_file: Path, key_file: Path | None) -> CertificateCredential:
-    """Load and cross-check a PEM certificate and its RSA private key."""
-    certificate_pem = _read(certificate_file, "client_certificate_file")
+    """Load and cross-check a PEM certificate file and its RSA private key file."""
+    return pem_credential(
+        _read(certificate_file, "client_certificate_file"),
+        _read(key_file, "client_private_key_file") if key_file else None,
+        f"client_certificate_file {certificate_file}",
+        f"client_private_key_file {key_file}",
+    )
+
+
+def pem_credential(
+    certificate_pem: bytes,
+    key_pem: bytes | None,
+    certificate_name: str = "client_certificate",
+    key_name: str = "client_private_key",
+) -> CertificateCredential:
+    """Cross-check a PEM certificate and its RSA private key (None: it follows the
+    certificate); the names say where each came from in messages."""
     try:
         certificate = x509.load_pem_x509_certificates(certificate_pem)[0]
     except ValueError:
-        raise ConnectorConfigError(
-            f"[m365] client_certificate_file {certificate_file}: holds no PEM certificate"
-        ) from None
-    key_name = "client_private_key_file" if key_file else "client_certificate_file"
-    key_path = key_file or certificate_file
-    key_pem = _read(key_path, key_name) if key_file else certificate_pem
+        raise ConnectorConfigError(f"[m365] {certificate_name}: holds no PEM certificate") from None
+    if key_pem is None:
+        key_pem, key_name = certificate_pem, certificate_name
     try:
         key = serialization.load_pem_private_key(key_pem, password=None)
     except (ValueError, TypeError):
         raise ConnectorConfigError(
-            f"[m365] {key_name} {key_path}: holds no unencrypted PEM private key"
+            f"[m365] {key_name}: holds no unencrypted PEM private key"
         ) from None
     if not isinstance(key, RSAPrivateKey):
-        raise ConnectorConfigError(f"[m365] {key_name} {key_path}: Entra needs an RSA key")
+        raise ConnectorConfigError(f"[m365] {key_name}: Entra needs an RSA key")
     if _spki(key.public_key()) != _spki(certificate.public_key()):
         raise ConnectorConfigError(
-            f"[m365] {key_name} {key_path}: this private key does not belong to the "
-            f"certificate in client_certificate_file {certificate_file}"
+            f"[m365] {key_name}: this private key does not belong to the "
+            f"certificate in {certificate_name}"
         )
     private_pem = key.private_bytes(
         serialization.Encoding.PEM,

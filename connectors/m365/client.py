@@ -6,6 +6,11 @@ shared, and failures surface as `connectors.errors` types naming the call.
 Requests addressing one mailbox (`/users/{upn}/...`) are capped at
 `max_concurrency_per_mailbox` in flight per process, as Outlook demands; a
 token Graph calls invalid (expired or revoked early) is renewed once.
+
+One client is shared by the threads of a fan-out (flows/fanout.py): the
+mailbox slots, the request counts and token renewal are guarded by locks, so
+counts lose no increment and several requests refused with the same stale
+token lead to one renewal, not one each.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 from O365 import Account
+from requests.adapters import HTTPAdapter
 
 from config.settings import M365Settings
 from connectors.errors import ConnectorConfigError, ConnectorError, FatalError, redact
@@ -29,6 +35,8 @@ Json = dict[str, Any]
 
 _MAILBOX = re.compile(r"(?:^|/)users/([^/?#]+)", re.IGNORECASE)
 INVALID_TOKEN = "InvalidAuthenticationToken"
+#: HTTPS connections kept for reuse: one per request a fan-out has in flight.
+POOL_CONNECTIONS = 32
 
 
 def mailbox_of(url: str) -> str | None:
@@ -52,17 +60,39 @@ class GraphClient:
 
     def __init__(self, settings: M365Settings, account: Account | None = None) -> None:
         self.settings = settings
-        self.account = account or open_account(settings)
+        if account is None:
+            account = open_account(settings)
+            share_session(account)
+        self.account = account
         self.root = str(settings.graph_url).rstrip("/") + "/v1.0"
-        #: Graph requests this client made.
-        self.calls = 0
         #: Token renewals forced by Graph answering 401 InvalidAuthenticationToken.
         self.renewals = 0
         self.max_concurrency_per_mailbox = settings.max_concurrency_per_mailbox
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._slots_lock = threading.Lock()
+        self._calls = 0
+        self._calls_lock = threading.Lock()
+        self._thread = threading.local()
+        self._renew_lock = threading.Lock()
+        #: bumped by each renewal, so a request refused with an older token need not renew
+        self._token_generation = 0
         #: answers fetched ahead (through $batch) for the next GET of exactly that URL
         self._fetched: dict[str, Json] = {}
+
+    @property
+    def calls(self) -> int:
+        """Graph requests this client made, from every thread."""
+        return self._calls
+
+    def thread_calls(self) -> int:
+        """Graph requests this client made from the calling thread (one task's share)."""
+        return int(getattr(self._thread, "calls", 0))
+
+    def count_call(self) -> None:
+        """Count one request about to be sent (in `calls` and the thread's own count)."""
+        with self._calls_lock:
+            self._calls += 1
+        self._thread.calls = self.thread_calls() + 1
 
     def keep_answer(self, url: str, body: Json) -> None:
         """Serve `body` to the next `get(url)` without params instead of asking Graph again."""
@@ -74,8 +104,9 @@ class GraphClient:
     def get(
         self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
     ) -> Json:
-        if not params and url in self._fetched:
-            return self._fetched.pop(url)
+        kept = None if params else self._fetched.pop(url, None)
+        if kept is not None:
+            return kept
         extra: dict[str, Any] = {"headers": dict(headers)} if headers else {}
         return self.request("GET", url, params=params, **extra).json()
 
@@ -130,16 +161,17 @@ class GraphClient:
 
         def counted() -> T:
             with self._slot(mailbox):
-                self.calls += 1
+                self.count_call()
                 return call()
 
         try:
+            generation = self._token_generation
             try:
                 return with_throttling(counted, method=method, idempotent=idempotent)
             except requests.HTTPError as exc:
                 if not _invalid_token(exc):
                     raise
-                self.renew_token()
+                self.renew_token(refused_generation=generation)
                 return with_throttling(counted, method=method, idempotent=idempotent)
         except requests.HTTPError as exc:
             raise _graph_error(exc, what) from None
@@ -148,12 +180,20 @@ class GraphClient:
         except requests.RequestException as exc:
             raise FatalError(f"Microsoft Graph {what} failed: {redact(str(exc))}") from None
 
-    def renew_token(self) -> None:
-        """Drop the cached app token and get a new one (Graph refused the current one)."""
-        connection = self.account.con
-        connection.msal_client.remove_tokens_for_client()
-        connection.refresh_token()
-        self.renewals += 1
+    def renew_token(self, refused_generation: int | None = None) -> None:
+        """Drop the cached app token and get a new one (Graph refused the current one).
+
+        With `refused_generation` (the token generation the refused request was sent
+        with), nothing is done when another thread has renewed the token since.
+        """
+        with self._renew_lock:
+            if refused_generation is not None and refused_generation != self._token_generation:
+                return
+            connection = self.account.con
+            connection.msal_client.remove_tokens_for_client()
+            connection.refresh_token()
+            self._token_generation += 1
+            self.renewals += 1
 
     def _slot(self, mailbox: str | None) -> threading.BoundedSemaphore | _NoSlot:
         if mailbox is None:
@@ -164,6 +204,17 @@ class GraphClient:
                 slot = threading.BoundedSemaphore(self.max_concurrency_per_mailbox)
                 self._slots[mailbox] = slot
         return slot
+
+
+def share_session(account: Account) -> None:
+    """Make the signed-in session now, not on the first request (where threads sharing the
+    account would race to make it), with a connection pool sized for a fan-out."""
+    connection = account.con
+    session = connection.get_session(load_token=True)
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_CONNECTIONS)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    connection.session = session
 
 
 class _NoSlot:

@@ -114,6 +114,13 @@ def open_account(settings: M365Settings) -> GraphAccount:
         raise ConnectorConfigError(
             f"Microsoft 365 sign-in failed at {settings.authority_url} for tenant "
             f"{settings.tenant_id}: {redact(str(reason))}; check [m365] tenant_id, client_id, "
-            f"{'client_secret' if secret else 'client_certificate_file'} and authority_url"
+            f"{_credential_key(settings)} and authority_url"
         )
     return account
+
+
+def _credential_key(settings: M365Settings) -> str:
+    """The config key holding the credential Entra refused, for the message."""
+    if settings.client_certificate is not None:
+        return "client_certificate"
+    return "client_certificate_file" if settings.client_certificate_file else "client_secret"

@@ -136,7 +136,7 @@ def _put_range(
         "Content-Range": f"bytes {first}-{first + len(chunk) - 1}/{total}",
         "Content-type": "application/octet-stream",
     }
-    client.calls += 1
+    client.count_call()
     response: requests.Response = client.account.con.naive_request(
         upload_url, "PUT", data=chunk, headers=headers
     )
@@ -151,7 +151,7 @@ def _resumable(response: requests.Response | None) -> bool:
 def _next_expected(client: GraphClient, upload_url: str) -> int | None:
     """The offset the session expects next; None once the session is gone (committed)."""
     try:
-        client.calls += 1
+        client.count_call()
         status = client.account.con.naive_request(upload_url, "GET").json()
     except requests.HTTPError as exc:
         if exc.response is not None and exc.response.status_code == 404:
@@ -167,7 +167,7 @@ def _range_start(ranges: list[str]) -> int:
 def _cancel(client: GraphClient, upload_url: str) -> None:
     """Best effort: delete the session's temporary bytes."""
     try:
-        client.calls += 1
+        client.count_call()
         client.account.con.naive_request(upload_url, "DELETE")
     except requests.RequestException:
         pass

@@ -65,13 +65,7 @@ def token_form(settings: SalesforceSettings) -> dict[str, str]:
 
 
 def _assertion(settings: SalesforceSettings) -> str:
-    key_file = settings.private_key_file
-    try:
-        key = Path(key_file).read_bytes() if key_file else b""
-    except OSError as exc:
-        raise ConnectorConfigError(
-            f"[salesforce] private_key_file {key_file} cannot be read: {exc.strerror}"
-        ) from None
+    key, source = _signing_key(settings)
     claims = {
         "iss": settings.client_id,
         "sub": settings.username,
@@ -82,7 +76,21 @@ def _assertion(settings: SalesforceSettings) -> str:
         return jwt.encode(claims, key, algorithm="RS256")
     except (ValueError, TypeError, jwt.PyJWTError) as exc:
         raise ConnectorConfigError(
-            f"[salesforce] private_key_file {key_file} is not a usable RSA private key ({exc})"
+            f"[salesforce] {source} is not a usable RSA private key ({exc})"
+        ) from None
+
+
+def _signing_key(settings: SalesforceSettings) -> tuple[bytes, str]:
+    """The JWT key's PEM, from `private_key` (text, e.g. a block's) or `private_key_file`,
+    and the key's name for messages."""
+    if settings.private_key is not None:
+        return settings.private_key.get_secret_value().encode(), "private_key"
+    key_file = settings.private_key_file
+    try:
+        return (Path(key_file).read_bytes() if key_file else b""), f"private_key_file {key_file}"
+    except OSError as exc:
+        raise ConnectorConfigError(
+            f"[salesforce] private_key_file {key_file} cannot be read: {exc.strerror}"
         ) from None
 
 
@@ -113,8 +121,8 @@ def fetch_token(settings: SalesforceSettings, http: requests.Session) -> Salesfo
 
 _KEYS_TO_CHECK = {
     "client_credentials": "client_id, client_secret and login_url",
-    "jwt": "client_id, username, private_key_file (its certificate on the connected app) "
-    "and login_url",
+    "jwt": "client_id, username, private_key_file or private_key (its certificate on the "
+    "connected app) and login_url",
     "password": "client_id, client_secret, username, password (with security token) and login_url",
 }
 

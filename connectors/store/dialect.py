@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
-def _dialect_insert(connection: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
+def dialect_insert(connection: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
     """The INSERT construct of the connection's dialect, which knows ON CONFLICT."""
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table)
@@ -28,7 +28,7 @@ def upsert(
     """
     if not rows:
         return
-    statement = _dialect_insert(connection, table)
+    statement = dialect_insert(connection, table)
     updated = {name: statement.excluded[name] for name in rows[0] if name not in conflict_columns}
     connection.execute(
         statement.on_conflict_do_update(index_elements=list(conflict_columns), set_=updated),
@@ -45,7 +45,7 @@ def insert_new(
     """Insert the rows whose `conflict_column` is not taken yet; return the keys inserted."""
     if not rows:
         return []
-    statement = _dialect_insert(connection, table)
+    statement = dialect_insert(connection, table)
     key = table.c[conflict_column]
     inserted = connection.execute(
         statement.on_conflict_do_nothing(index_elements=[conflict_column]).returning(key),

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.schema import CreateIndex
 
 from connectors.store.errors import store_error
-from connectors.store.schema import metadata
+from connectors.store.tables import set_up_tables
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 # Long enough for a concurrent Prefect task to finish its write transaction.
@@ -34,18 +34,14 @@ def open_engine(url: str) -> Engine:
 
 
 def prepare_engine(engine: Engine) -> None:
-    """Install the SQLite pragmas and create missing tables; StoreError when unreachable."""
+    """Install the SQLite pragmas and set up the tables (tables.py); StoreError when
+    unreachable."""
     try:
         _check_backend(engine.url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _set_sqlite_pragmas)
         with engine.begin() as connection:
-            metadata.create_all(connection)
-            # Tables made by an older kamsync get the indexes added since (IF NOT EXISTS:
-            # reflection does not see expression indexes, so checkfirst cannot be used).
-            for table in metadata.sorted_tables:
-                for index in table.indexes:
-                    connection.execute(CreateIndex(index, if_not_exists=True))
+            set_up_tables(connection)
     except SQLAlchemyError as exc:
         engine.dispose()
         url = engine.url.render_as_string(hide_password=False)
@@ -73,11 +69,30 @@ def _create_parent_dir(url: URL) -> None:
 
 
 def _set_sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    """WAL lets readers run beside a writer; busy_timeout makes writers wait, not fail."""
+    """WAL lets readers run beside a writer; busy_timeout makes writers wait, not fail.
+
+    In WAL, synchronous=NORMAL syncs at checkpoints rather than at every commit: a power
+    cut may undo the last commits but never corrupts the file, and everything the store
+    holds is either re-read from the services or written under an idempotency key."""
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _use_wal(cursor)
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the file to WAL. Two processes switching a new file at once can deadlock, and
+    SQLite then refuses one at once (busy) instead of waiting: retry until busy_timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection, Select, false, func, select, update
+from sqlalchemy import ColumnElement, Connection, Select, false, func, select, update
 
 from connectors.store.dialect import upsert
 from connectors.store.json_fields import JsonField
@@ -101,10 +101,10 @@ def read_fields(
 ) -> pd.DataFrame:
     """These top-level fields of the live records, extracted in SQL, ordered by id.
 
-    Strings come back as strings (other JSON values as text on PostgreSQL); a missing
-    field is None.
+    Strings and numbers come back as stored on every backend (SQLite gives true/false as
+    1/0, PostgreSQL as booleans); a missing field is None.
     """
-    columns = [JsonField(mirror_records.c.data, field).label(field) for field in fields]
+    columns = [_field_value(connection, field).label(field) for field in fields]
     query = (
         select(*columns)
         .where(
@@ -116,6 +116,14 @@ def read_fields(
     )
     rows = connection.execute(_scoped(query, where)).all()
     return pd.DataFrame([tuple(row) for row in rows], columns=list(fields), dtype=object)
+
+
+def _field_value(connection: Connection, field: str) -> ColumnElement[Any]:
+    """A top-level field as a Python value: SQLite's json_extract gives SQL values already;
+    PostgreSQL's ->> would give text, so its JSON value is decoded instead."""
+    if connection.dialect.name == "postgresql":
+        return mirror_records.c.data[field]
+    return JsonField(mirror_records.c.data, field)
 
 
 def _scoped(query: _Query, where: Mapping[str, str] | None) -> _Query:

@@ -1,12 +1,16 @@
-"""The outbox: operations to apply to the outside world, each exactly once, by key."""
+"""The outbox: operations to apply to the outside world, each exactly once, by key.
+
+Claiming operations and recording their outcome, under leases, is in leases.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, func, select
 
 from connectors.store.dialect import insert_new
 from connectors.store.schema import outbox, utc_now
@@ -15,11 +19,15 @@ PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
 STATUSES = (PENDING, DONE, FAILED)
+RETRYABLE = (PENDING, FAILED)
 
 
 @dataclass(frozen=True)
 class Operation:
-    """One change to push (a To Do task, an upload, a mail) under its idempotency key."""
+    """One change to push (a To Do task, an upload, a mail) under its idempotency key.
+
+    `lease_owner` is the run working it now, until `lease_expires_at` (UTC); None when none is.
+    """
 
     key: str
     kind: str
@@ -28,6 +36,8 @@ class Operation:
     attempts: int = 0
     error: str | None = None
     result: dict[str, Any] | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
 
 
 def enqueue(connection: Connection, operations: Iterable[Operation]) -> int:
@@ -53,38 +63,16 @@ def enqueue(connection: Connection, operations: Iterable[Operation]) -> int:
 
 def pending(connection: Connection, kind: str | None) -> list[Operation]:
     """Operations still to apply (pending or failed), oldest first."""
-    query = select(outbox).where(outbox.c.status.in_([PENDING, FAILED])).order_by(outbox.c.id)
+    query = select(outbox).where(outbox.c.status.in_(RETRYABLE)).order_by(outbox.c.id)
     if kind is not None:
         query = query.where(outbox.c.kind == kind)
-    return [_operation_of(row) for row in connection.execute(query)]
+    return [operation_of(row) for row in connection.execute(query)]
 
 
 def operation(connection: Connection, key: str) -> Operation | None:
     """The operation stored under `key`, if any."""
     row = connection.execute(select(outbox).where(outbox.c.key == key)).one_or_none()
-    return None if row is None else _operation_of(row)
-
-
-def mark_done(connection: Connection, key: str, result: dict[str, Any] | None) -> None:
-    """Record that the operation took effect, with what the service answered."""
-    statement = (
-        update(outbox)
-        .where(outbox.c.key == key)
-        .values(status=DONE, result=result, error=None, done_at=utc_now())
-    )
-    if connection.execute(statement).rowcount == 0:
-        raise KeyError(f"no outbox operation {key!r}")
-
-
-def mark_failed(connection: Connection, key: str, error: str) -> None:
-    """Count a failed attempt and keep the operation retryable; a done operation stays done."""
-    statement = (
-        update(outbox)
-        .where(outbox.c.key == key, outbox.c.status != DONE)
-        .values(status=FAILED, attempts=outbox.c.attempts + 1, error=error)
-    )
-    if connection.execute(statement).rowcount == 0 and operation(connection, key) is None:
-        raise KeyError(f"no outbox operation {key!r}")
+    return None if row is None else operation_of(row)
 
 
 def outbox_counts(connection: Connection) -> dict[str, int]:
@@ -95,7 +83,7 @@ def outbox_counts(connection: Connection) -> dict[str, int]:
     return counts
 
 
-def _operation_of(row: Row[Any]) -> Operation:
+def operation_of(row: Row[Any]) -> Operation:
     """An Operation from an outbox row."""
     return Operation(
         key=row.key,
@@ -105,4 +93,6 @@ def _operation_of(row: Row[Any]) -> Operation:
         attempts=row.attempts,
         error=row.error,
         result=row.result,
+        lease_owner=row.lease_owner,
+        lease_expires_at=row.lease_expires_at,
     )

@@ -106,7 +106,22 @@ outbox = Table(
     Column("result", JSON(none_as_null=True)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("done_at", UTCDateTime),
+    # The run working the operation now and until when (leases.py); NULL when none is.
+    Column("lease_owner", String(255)),
+    Column("lease_expires_at", UTCDateTime),
     Index("ix_outbox_status_id", "status", "id"),
+)
+
+# Named locks held by one run at a time (the cycle lock); a row outlives a killed run
+# until `expires_at`, after which any run may take it.
+locks = Table(
+    "locks",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("owner", String(255), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )
 
 runs = Table(

@@ -10,16 +10,17 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.store import links, mirror, outbox
+from connectors.store import leases, links, locks, mirror, outbox
 from connectors.store import runs as run_log
 from connectors.store.engine import open_engine, prepare_engine
 from connectors.store.errors import store_error
 from connectors.store.links import TaskLink
+from connectors.store.locks import LockInfo
 from connectors.store.outbox import Operation
 
 
 class Store:
-    """kamsync's state: mirrored records, watermarks, task links, the outbox and runs."""
+    """kamsync's state: mirrored records, watermarks, task links, the outbox, runs and locks."""
 
     def __init__(self, url: str) -> None:
         """Open (creating if needed) the store at a SQLAlchemy URL; StoreError if it cannot."""
@@ -125,6 +126,11 @@ class Store:
         with self._transaction() as connection:
             return mirror.watermark(connection, stream)
 
+    def put_watermark(self, stream: str, value: str) -> None:
+        """Set `stream`'s watermark on its own (state kept between runs, e.g. alerts)."""
+        with self._transaction() as connection:
+            mirror.set_watermark(connection, stream, value)
+
     # links
 
     def link_task(self, mailbox: str, external_id: str, task_id: str, list_id: str) -> None:
@@ -163,15 +169,40 @@ class Store:
         with self._transaction() as connection:
             return outbox.operation(connection, key)
 
-    def mark_done(self, key: str, result: dict[str, Any] | None = None) -> None:
-        """Record that an operation took effect; KeyError for an unknown key."""
+    def claim(
+        self,
+        owner: str,
+        kinds: Sequence[str],
+        lease_seconds: float,
+        *,
+        mailbox: str | None = None,
+        limit: int | None = None,
+    ) -> list[Operation]:
+        """Lease to `owner` the retryable operations of `kinds` that no other run holds, oldest
+        first; `mailbox` keeps those whose payload names it (in any case). See leases.py."""
         with self._transaction() as connection:
-            outbox.mark_done(connection, key, result)
+            return leases.claim(
+                connection, owner, kinds, lease_seconds, mailbox=mailbox, limit=limit
+            )
 
-    def mark_failed(self, key: str, error: str) -> None:
-        """Count a failed attempt; the operation stays retryable (a done one stays done)."""
+    def release(self, owner: str) -> int:
+        """End every outbox lease of `owner` (its run is over); return how many it held."""
         with self._transaction() as connection:
-            outbox.mark_failed(connection, key, error)
+            return leases.release(connection, owner)
+
+    def mark_done(
+        self, key: str, result: dict[str, Any] | None = None, *, owner: str | None = None
+    ) -> None:
+        """Record that an operation took effect and end its lease; KeyError for an unknown key,
+        LeaseLost (nothing recorded) if another owner than a given `owner` holds the lease."""
+        with self._transaction() as connection:
+            leases.mark_done(connection, key, result, owner)
+
+    def mark_failed(self, key: str, error: str, *, owner: str | None = None) -> None:
+        """Count a failed attempt and end the lease; the operation stays retryable (a done one
+        stays done). LeaseLost as in `mark_done`."""
+        with self._transaction() as connection:
+            leases.mark_failed(connection, key, error, owner)
 
     def outbox_counts(self) -> dict[str, int]:
         """How many operations are pending, done and failed."""
@@ -194,6 +225,29 @@ class Store:
         """Runs newest first: id, flow, started_at, finished_at, status, summary."""
         with self._transaction() as connection:
             return run_log.read_runs(connection, flow)
+
+    # locks
+
+    def acquire_lock(self, name: str, owner: str, label: str, ttl_seconds: float) -> LockInfo:
+        """Hold the named lock for `ttl_seconds` (extending it if `owner` holds it already);
+        LockHeld naming the run that holds it otherwise."""
+        with self._transaction() as connection:
+            return locks.acquire_lock(connection, name, owner, label, ttl_seconds)
+
+    def renew_lock(self, name: str, owner: str, ttl_seconds: float) -> LockInfo:
+        """Keep holding the lock `ttl_seconds` from now; LockLost if another took it."""
+        with self._transaction() as connection:
+            return locks.renew_lock(connection, name, owner, ttl_seconds)
+
+    def release_lock(self, name: str, owner: str) -> bool:
+        """Give the lock up; False when `owner` did not hold it."""
+        with self._transaction() as connection:
+            return locks.release_lock(connection, name, owner)
+
+    def lock_holder(self, name: str) -> LockInfo | None:
+        """Who holds the lock now; None when nobody does (or the holder's time ran out)."""
+        with self._transaction() as connection:
+            return locks.lock_holder(connection, name)
 
     def close(self) -> None:
         """Release the engine's connections."""

@@ -7,10 +7,11 @@ it (JSON in and out):
   InvalidAuthenticationToken ("Lifetime validation failed, the token is
   expired."). New tokens from the token endpoint work at once.
 - `GET /_sandbox/graph/limits` -> 200 `{"concurrency", "budget",
-  "window_seconds", "omit_retry_after_every", "used": {mailbox: n}}` (see
-  sandbox/graph/limits.py).
+  "window_seconds", "omit_retry_after_every", "latency_ms", "used": {mailbox:
+  n}, "throttled": n}` (see sandbox/graph/limits.py and
+  sandbox/graph/latency.py); `throttled` counts the 429 answers given.
 - `PUT /_sandbox/graph/limits` with any of those settings (integers) and
-  optionally `"reset": true` (forget the requests counted so far) -> 200 with
+  optionally `"reset": true` (forget the requests and 429s counted so far) -> 200 with
   the new figures. Limits set here last until the process ends.
 
 A malformed body answers 400 `{"error": "..."}`.
@@ -51,7 +52,8 @@ async def limits(request: Request) -> Response:
             return JSONResponse({"error": str(problem)}, status_code=400)
         if body.get("reset"):
             limiter.reset()
-    return JSONResponse({**asdict(limiter.settings), "used": limiter.usage()})
+    figures = {"used": limiter.usage(), "throttled": limiter.throttled()}
+    return JSONResponse({**asdict(limiter.settings), **figures})
 
 
 def admin_routes() -> list[Route]:

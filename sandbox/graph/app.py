@@ -2,7 +2,8 @@
 
 Middleware, outermost first: request ids on every response, then the bearer
 check on every /v1.0 path, armed faults (sandbox/graph/faults.py), then
-Outlook's per-mailbox limits (sandbox/graph/limits.py). Unknown /v1.0 routes answer Graph's 400
+Outlook's per-mailbox limits (sandbox/graph/limits.py), then Graph's answer time
+(sandbox/graph/latency.py). Unknown /v1.0 routes answer Graph's 400
 "Resource not found for the segment".
 """
 
@@ -25,6 +26,7 @@ from sandbox.graph.errors import GraphError, handle_graph_error, handle_http_err
 from sandbox.graph.faults import FaultInjection, fault_routes
 from sandbox.graph.html_view import html_routes
 from sandbox.graph.http import RequestIdMiddleware
+from sandbox.graph.latency import LatencyMiddleware
 from sandbox.graph.limits import Limiter, LimitSettings, LimitsMiddleware
 from sandbox.graph.mail import mail_routes
 from sandbox.graph.mail_attachments import attachment_routes
@@ -115,6 +117,7 @@ def create_app(
             Middleware(BearerAuthMiddleware, context=context),
             Middleware(FaultInjection, context=context),
             Middleware(LimitsMiddleware, limiter=limiter, mailbox_key=mailbox_key),
+            Middleware(LatencyMiddleware, settings=limiter.settings),
         ],
         exception_handlers={GraphError: handle_graph_error, HTTPException: handle_http_error},
     )

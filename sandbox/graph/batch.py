@@ -12,7 +12,9 @@ sequential items run one by one, and an item whose dependency did not
 succeed answers 424 without running. Parallel items run together: an item
 addressing a mailbox that already has 4 requests in flight (counting the
 batch's own earlier items) answers 429 MailboxConcurrency, not executed.
-A malformed batch answers 400 as a whole.
+A malformed batch answers 400 as a whole. With a latency set
+(sandbox/graph/latency.py) a batch waits it once, not once per item (a
+parallel batch while its items hold their slots).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from starlette.types import Message, Scope
 from sandbox.graph.errors import GraphError, bad_request
 from sandbox.graph.faults import IN_BATCH
 from sandbox.graph.http import graph_json, read_json
+from sandbox.graph.latency import LATENCY_PAID, wait_latency
 from sandbox.graph.limits import SLOT_HELD, Limiter, mailbox_of_path
 
 MAX_REQUESTS = 20
@@ -97,6 +100,7 @@ def _item_scope(request: Request, item: dict[str, Any], in_batch_slot: bool) -> 
     )
     scope[IN_BATCH] = True
     scope[SLOT_HELD] = in_batch_slot
+    scope[LATENCY_PAID] = True  # the batch waited for all its items at once
     return scope
 
 
@@ -165,6 +169,8 @@ def _error_answer(item_id: str, error: GraphError) -> dict[str, Any]:
 
 
 async def _run_sequential(request: Request, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    limiter: Limiter = request.app.state.limiter
+    await wait_latency(limiter.settings)
     answers: dict[str, dict[str, Any]] = {}
     for item in items:
         failed = [dep for dep in item.get("dependsOn", []) if not _ok(answers[dep])]
@@ -191,6 +197,8 @@ async def _run_parallel(request: Request, items: list[dict[str, Any]]) -> list[d
                 continue
         admitted.append((item, mailbox))
     try:
+        if admitted:
+            await wait_latency(limiter.settings)  # once for all: Graph runs them side by side
         for index, (item, mailbox) in enumerate(admitted):
             answers.append(await _dispatch(request, item, slot_held=mailbox is not None))
             if mailbox is not None:

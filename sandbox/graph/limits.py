@@ -8,6 +8,8 @@
 - Graph does not always send `Retry-After`: here every
   `omit_retry_after_every`-th throttled answer (3rd, 6th, ...) leaves it
   out; 0 means always send it.
+- `latency_ms`: how long every Graph request takes to answer (0: at once),
+  waited while the request holds its slot; see sandbox/graph/latency.py.
 
 A throttled request is not executed and not counted. Requests that address no
 mailbox (`$batch` itself, `/drives/...`) are not limited here; a `$batch`'s
@@ -35,16 +37,19 @@ from sandbox.graph.errors import GraphError, error_response
 _MAILBOX = re.compile(r"^/v1\.0/users/([^/]+)", re.IGNORECASE)
 #: Scope key set by `$batch` on an item whose concurrency slot it already holds.
 SLOT_HELD = "sandbox.graph.slot_held"
+_MAY_BE_ZERO = {"omit_retry_after_every", "latency_ms"}
 
 
 @dataclass
 class LimitSettings:
-    """The limits in force (changed through `/_sandbox/graph/limits` or `--graph-budget`)."""
+    """The limits in force (changed through `/_sandbox/graph/limits`, `--graph-budget` or
+    `--latency-ms`)."""
 
     concurrency: int = 4
     budget: int = 10_000
     window_seconds: int = 600
     omit_retry_after_every: int = 3
+    latency_ms: int = 0
 
     def update(self, body: Any) -> None:
         """Apply a JSON object of new values (ValueError when one is not a valid limit)."""
@@ -56,7 +61,7 @@ class LimitSettings:
             raise ValueError(f"unknown limits: {', '.join(unknown)}")
         for name in known & set(body):
             value = body[name]
-            least = 0 if name == "omit_retry_after_every" else 1
+            least = 0 if name in _MAY_BE_ZERO else 1
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"{name} must be an integer >= {least}")
         for name in known & set(body):
@@ -87,6 +92,11 @@ class Limiter:
         with self._lock:
             self._counted.clear()
             self._throttled = 0
+
+    def throttled(self) -> int:
+        """429 answers given since the start or the last reset (benchmarks report them)."""
+        with self._lock:
+            return self._throttled
 
     def usage(self) -> dict[str, int]:
         """Requests counted in the current window, per mailbox."""

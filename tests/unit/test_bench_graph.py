@@ -66,6 +66,9 @@ class FakeGraph:
         self.calls += 1
         return "answer"
 
+    def thread_calls(self) -> int:
+        return self.calls  # one thread here
+
 
 def test_call_log_counts_requests_items_and_page_size_per_stream() -> None:
     graph = FakeGraph([{"value": [{}] * 100}, {"value": [{}] * 30, "retried": True}, {"value": []}])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ DUE = dt.date(2026, 12, 1)
 class _Runtime:
     store: Store
     graph: GraphClient
+    lease_owner: str = "test-run"
+    lease_seconds: float = 600
 
 
 @pytest.fixture
@@ -147,3 +150,19 @@ def test_write_tasks_adopts_from_the_links_it_is_given(
 
 def _write_payload(sf_id: str) -> dict[str, Any]:
     return {"title": sf_id, "due_date": DUE.isoformat(), "external_id": sf_id}
+
+
+def test_operations_another_run_holds_are_left_to_it_until_its_lease_runs_out(
+    setup: tuple[Runtime, TestClient],
+) -> None:
+    """Two processes never work one operation: a live lease keeps it from this run."""
+    runtime, _ = setup
+    runtime.store.enqueue(todo_operations(pd.DataFrame([_row("007", "create")])))
+    assert len(runtime.store.claim("other-run", ["todo.create"], 0.2)) == 1
+    held = push_todo.fn(runtime, ALICE)
+    assert (held.created, held.failed) == (0, 0)
+    assert _tasks(runtime).empty
+    time.sleep(0.3)  # the other run died: its lease runs out and this run takes over
+    taken_over = push_todo.fn(runtime, ALICE)
+    assert taken_over.created == 1
+    assert list(_tasks(runtime).index) == ["007"]

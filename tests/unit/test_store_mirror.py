@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from connectors.store import Store, StoreError
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(f"sqlite:///{tmp_path}/kamsync.db") as opened:
+def store(store_url: str) -> Iterator[Store]:
+    with Store(store_url) as opened:
         yield opened
 
 
@@ -55,8 +54,8 @@ def test_records_round_trip_with_missing_values_as_none(store: Store) -> None:
     assert second["Industries"] == []
 
 
-def test_stored_json_is_strict_for_other_readers(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path}/kamsync.db")
+def test_stored_json_is_strict_for_other_readers(store_url: str) -> None:
+    engine = create_engine(store_url)
     store = Store.from_engine(engine)
     frame = pd.DataFrame(
         {
@@ -72,7 +71,7 @@ def test_stored_json_is_strict_for_other_readers(tmp_path: Path) -> None:
     store.upsert_records("salesforce", "Account", frame, modstamp_column=None)
 
     with engine.connect() as connection:
-        raw = connection.execute(text("SELECT data FROM mirror_records")).scalar_one()
+        raw = connection.execute(text("SELECT CAST(data AS TEXT) FROM mirror_records")).scalar_one()
     store.close()
 
     def refuse_nan(constant: str) -> None:
@@ -162,17 +161,32 @@ def test_watermark_is_committed_with_its_batch(store: Store) -> None:
     assert store.watermark("salesforce.Account") == "2024-05-01T10:00:00Z"
 
 
-def test_failing_row_leaves_watermark_and_earlier_rows_unwritten(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path}/kamsync.db")
+REFUSE_INSERTS = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} WHEN {when} "
+        "BEGIN SELECT RAISE(ABORT, '{message}'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$",
+        "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} FOR EACH ROW WHEN ({when}) "
+        "EXECUTE FUNCTION refuse_{table}()",
+    ],
+}
+
+
+def refuse_inserts(engine: Engine, table: str, message: str, when: str = "TRUE") -> None:
+    """A trigger failing every INSERT into `table` whose new row matches `when`."""
+    with engine.begin() as connection:
+        for ddl in REFUSE_INSERTS[engine.dialect.name]:
+            connection.execute(text(ddl.format(table=table, message=message, when=when)))
+
+
+def test_failing_row_leaves_watermark_and_earlier_rows_unwritten(store_url: str) -> None:
+    engine = create_engine(store_url)
     store = Store.from_engine(engine)
     store.upsert_records("salesforce", "Account", accounts({"Id": "001A"}), watermark=("sf", "1"))
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "CREATE TRIGGER poison BEFORE INSERT ON mirror_records "
-                "WHEN NEW.record_id = '001POISON' BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-            )
-        )
+    refuse_inserts(engine, "mirror_records", "disk full", "NEW.record_id = '001POISON'")
     batch = accounts({"Id": "001B"}, {"Id": "001POISON"}, {"Id": "001C"})
 
     with pytest.raises(StoreError, match="disk full"):
@@ -183,16 +197,10 @@ def test_failing_row_leaves_watermark_and_earlier_rows_unwritten(tmp_path: Path)
     store.close()
 
 
-def test_failing_watermark_write_rolls_back_the_batch(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path}/kamsync.db")
+def test_failing_watermark_write_rolls_back_the_batch(store_url: str) -> None:
+    engine = create_engine(store_url)
     store = Store.from_engine(engine)
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "CREATE TRIGGER refuse BEFORE INSERT ON watermarks "
-                "BEGIN SELECT RAISE(ABORT, 'watermark refused'); END"
-            )
-        )
+    refuse_inserts(engine, "watermarks", "watermark refused")
 
     with pytest.raises(StoreError, match="watermark refused"):
         store.upsert_records(

@@ -12,8 +12,8 @@ import pytest
 from connectors.store import Operation, Store, StoreError
 
 
-def test_a_reopened_store_still_has_everything(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/kamsync.db"
+def test_a_reopened_store_still_has_everything(store_url: str) -> None:
+    url = store_url
     before = Store(url)
     batch = pd.DataFrame([{"Id": "001A", "Name": "Acme"}])
     before.upsert_records("salesforce", "Account", batch, watermark=("sf.Account", "w1"))
@@ -77,8 +77,8 @@ def test_a_database_that_cannot_be_opened_raises_store_error(tmp_path: Path) -> 
         Store(f"sqlite:///file:{missing}?mode=ro&uri=true")
 
 
-def test_concurrent_writers_wait_instead_of_failing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/kamsync.db"
+def test_concurrent_writers_wait_instead_of_failing(store_url: str) -> None:
+    url = store_url
     Store(url).close()
 
     def pull(stream: int) -> None:

@@ -10,8 +10,8 @@ from connectors.store import Operation, Store
 
 
 @pytest.fixture
-def store() -> Iterator[Store]:
-    with Store("sqlite://") as opened:
+def store(store_url: str) -> Iterator[Store]:
+    with Store(store_url) as opened:
         yield opened
 
 
