@@ -226,8 +226,10 @@ def run_url(ui_url: str | None, flow_run_id: UUID) -> str | None:
     return f"{base.rstrip('/')}/runs/flow-run/{flow_run_id}" if base else None
 
 
-#: What every deployed flow passes to `@flow`: a crash alerts like a failure.
-ALERT_HOOKS: dict[str, Any] = {
+#: What every deployed flow passes to `@flow`: a crash alerts like a failure; results are
+#: never persisted (a run's Runtime holds secrets, and its summary is in the store anyway).
+DEPLOYED_FLOW_OPTIONS: dict[str, Any] = {
+    "persist_result": False,
     "on_failure": [alert_on_failure],
     "on_crashed": [alert_on_failure],
     "on_completion": [alert_on_completion],

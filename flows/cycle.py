@@ -9,7 +9,7 @@ from typing import Any
 from prefect import flow
 from prefect.client.schemas.objects import State
 
-from flows.alerts import ALERT_HOOKS
+from flows.alerts import DEPLOYED_FLOW_OPTIONS
 from flows.artifacts import publish_cycle
 from flows.fanout import for_each
 from flows.guard import GuardedRun, run_guarded, run_settings
@@ -25,7 +25,7 @@ from flows.taskrun import run
 KAM_CYCLE = "kam-cycle"
 
 
-@flow(name=KAM_CYCLE, **ALERT_HOOKS)
+@flow(name=KAM_CYCLE, **DEPLOYED_FLOW_OPTIONS)
 def kam_cycle(
     config_file: str | None = CONFIG_FILE,
     dry_run: bool = DRY_RUN,

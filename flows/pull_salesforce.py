@@ -221,10 +221,14 @@ def _pull(runtime: Runtime, spec: ObjectSpec, setup: PullSetup) -> ObjectPull:
 def _mirror_batch(
     store: Store, name: str, records: pd.DataFrame, mark: tuple[str, str | None]
 ) -> int:
-    """Upsert a batch; hide its deleted rows; commit the watermark with the last write."""
-    dead: list[str] = (
-        records.loc[records["IsDeleted"].eq(True), "Id"].tolist() if "IsDeleted" in records else []
-    )
-    store.upsert_records("salesforce", name, records)
+    """Upsert a batch's live rows; hide its deleted ones; commit the watermark last.
+
+    Deleted rows are not upserted first: that would make them live for a moment and
+    count a deletion again each time an overlap window re-reads it."""
+    is_dead = records["IsDeleted"].eq(True) if "IsDeleted" in records else None
+    dead: list[str] = [] if is_dead is None else records.loc[is_dead, "Id"].tolist()
+    live = records if is_dead is None else records[~is_dead]
+    if len(live):
+        store.upsert_records("salesforce", name, live)
     watermark = (mark[0], mark[1]) if mark[1] else None
     return store.mark_deleted("salesforce", name, dead, watermark=watermark)

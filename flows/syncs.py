@@ -14,7 +14,7 @@ from typing import Any
 from prefect import flow
 from prefect.client.schemas.objects import State
 
-from flows.alerts import ALERT_HOOKS
+from flows.alerts import DEPLOYED_FLOW_OPTIONS
 from flows.artifacts import publish_mailbox_table, publish_pull_table
 from flows.fanout import for_each
 from flows.guard import GuardedRun, run_guarded, run_settings
@@ -55,7 +55,7 @@ def pull_m365(guard: GuardedRun, today: date) -> M365Pulls:
     return M365Pulls(mailboxes, calendars, len(scope.unmatched))
 
 
-@flow(name=SALESFORCE_SYNC, **ALERT_HOOKS)
+@flow(name=SALESFORCE_SYNC, **DEPLOYED_FLOW_OPTIONS)
 def salesforce_sync(config_file: str | None = CONFIG_FILE) -> dict[str, Any] | State:
     """Mirror what changed in Salesforce since the last run and check the mirror against
     the org's counts; nothing is written to Salesforce or Microsoft 365."""
@@ -70,7 +70,7 @@ def salesforce_sync(config_file: str | None = CONFIG_FILE) -> dict[str, Any] | S
     return run_guarded(SALESFORCE_SYNC, settings, body)
 
 
-@flow(name=M365_SYNC, **ALERT_HOOKS)
+@flow(name=M365_SYNC, **DEPLOYED_FLOW_OPTIONS)
 def m365_sync(
     config_file: str | None = CONFIG_FILE, mailboxes: Sequence[str] | None = MAILBOXES
 ) -> dict[str, Any] | State:

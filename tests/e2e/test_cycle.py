@@ -17,23 +17,43 @@ from connectors.store import Store
 from flows.cli import app
 from flows.cycle import kam_cycle
 from tests.conftest import start_sandbox
+from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def fresh_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    with start_sandbox(tmp_path_factory.mktemp("fresh-sandbox")) as process:
-        yield process.info
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fresh_sandbox(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[dict[str, Any], str]]:
+    """A fresh tiny sandbox and an empty store on each backend: (its JSON line, the store URL).
+
+    The first cycle writes To Do tasks and the digest into the sandbox, so each backend
+    gets a sandbox of its own.
+    """
+    server: PostgresServer | None = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('cycle-store') / 'kamsync.db'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = server.new_database()
+    try:
+        with start_sandbox(tmp_path_factory.mktemp("fresh-sandbox")) as process:
+            yield process.info, url
+    finally:
+        if server is not None:
+            server.drop_database(url)
 
 
 @pytest.fixture
 def cycle_env(
-    fresh_sandbox: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    fresh_sandbox: tuple[dict[str, Any], str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Path:
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", fresh_sandbox["ca_bundle"])
+    sandbox, store_url = fresh_sandbox
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", sandbox["ca_bundle"])
     monkeypatch.setenv("KAMSYNC_REPORTS__LOCAL_DIR", str(tmp_path / "out"))
-    return Path(fresh_sandbox["config"])
+    monkeypatch.setenv("KAMSYNC_STORE__URL", store_url)
+    return Path(sandbox["config"])
 
 
 def _kamsync_tasks(config: Path) -> dict[str, list[str]]:
@@ -63,8 +83,8 @@ def test_second_cycle_creates_nothing_new(cycle_env: Path, prefect_harness: None
     read = [box["mailbox"] for box in first["mailboxes"]]
     assert read[: len(configured)] == configured
     assert len(read) > len(configured), "key-account team members' mailboxes are read too"
-    store = Store(load_settings(cycle_env).store.url)
-    assert store.count("m365", "events") > 0, "calendars are mirrored"
+    with Store(load_settings(cycle_env).store.url) as store:
+        assert store.count("m365", "events") > 0, "calendars are mirrored"
 
     second = kam_cycle(config_file=str(cycle_env))
     assert second["tasks_created"] == 0

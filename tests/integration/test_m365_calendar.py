@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +16,8 @@ from connectors.m365.calendar import read_events
 from connectors.m365.events import NewEvent, create_events, key_filter
 from flows.pull_calendar import pull_calendar
 from flows.runtime import Runtime
-from tests.integration.m365_helpers import expire_url, first_kam, runtime_on
+from tests.integration.m365_helpers import expire_url, first_kam
+from tests.integration.stores import Runtimes, StoreUrls
 
 pytestmark = pytest.mark.integration
 
@@ -113,14 +113,12 @@ def _live_ids(runtime: Runtime, mailbox: str) -> set[str]:
 
 
 def test_expired_sync_state_resyncs_to_the_same_end_state(
-    graph: GraphClient, sandbox_settings: Settings, tmp_path: Path
+    graph: GraphClient, sandbox_settings: Settings, store_urls: StoreUrls, runtimes: Runtimes
 ) -> None:
     kam = first_kam(sandbox_settings)
-    for name in ("a", "b"):
-        (tmp_path / name).mkdir()
     runtime, fresh = (
-        runtime_on(sandbox_settings, tmp_path / "a"),
-        runtime_on(sandbox_settings, tmp_path / "b"),
+        runtimes.on(sandbox_settings, store_urls("a")),
+        runtimes.on(sandbox_settings, store_urls("b")),
     )
     doomed = _post(graph, kam, _new_event("Resync doomed", 11))
     pull_calendar.fn(runtime, kam)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -27,6 +26,7 @@ from flows.delta_mirror import Stream, sync_stream
 from flows.pull_m365 import link_tasks, sync_todo
 from flows.runtime import Runtime
 from tests.integration.m365_helpers import expire_url
+from tests.integration.stores import StoreUrls
 
 pytestmark = pytest.mark.integration
 
@@ -44,8 +44,8 @@ def mailbox(graph: GraphClient, sandbox_settings: Settings) -> str:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(f"sqlite:///{tmp_path / 'kamsync.db'}") as opened:
+def store(store_url: str) -> Iterator[Store]:
+    with Store(store_url) as opened:
         yield opened
 
 
@@ -118,7 +118,11 @@ def _live(store: Store, mailbox: str, folder: str) -> pd.DataFrame:
 
 
 def test_lost_sync_state_resyncs_that_folder_to_the_clean_mirror(
-    graph: GraphClient, mailbox: str, sandbox_settings: Settings, store: Store, tmp_path: Path
+    graph: GraphClient,
+    mailbox: str,
+    sandbox_settings: Settings,
+    store: Store,
+    store_urls: StoreUrls,
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     kept = _draft(graph, mailbox, "inbox", f"kept {tag}")
@@ -138,7 +142,7 @@ def test_lost_sync_state_resyncs_that_folder_to_the_clean_mirror(
 
     assert result.resyncs == 1
     assert result.removed == 1
-    with Store(f"sqlite:///{tmp_path / 'clean.db'}") as clean:
+    with Store(store_urls("clean")) as clean:
         sync_stream(clean, _message_stream(graph, mailbox, "inbox"))
         pd.testing.assert_frame_equal(
             _live(store, mailbox, "inbox"), _live(clean, mailbox, "inbox")

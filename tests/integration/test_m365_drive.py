@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -13,12 +12,12 @@ import pandas as pd
 import pytest
 import requests
 
-from config.settings import Settings, StoreSettings
+from config.settings import Settings
 from connectors.m365 import GraphClient, GraphError, upload_file
 from connectors.m365.drive import DEFAULT_CHUNK, FRAGMENT_QUANTUM
 from connectors.m365.workbook import WorkbookNotFound, read_table
 from flows.report import kam_goals
-from flows.runtime import Runtime
+from tests.integration.stores import Runtimes
 
 pytestmark = pytest.mark.integration
 
@@ -179,17 +178,16 @@ def test_a_missing_goals_workbook_names_mailbox_path_and_table(
 
 
 def test_report_goals_read_every_kam_and_warn_for_a_missing_workbook(
-    sandbox_settings: Settings, tmp_path: Path
+    sandbox_settings: Settings, store_url: str, runtimes: Runtimes
 ) -> None:
     kams = sandbox_settings.m365.mailboxes
     without_goals = sandbox_settings.reports.drive_user
     settings = sandbox_settings.model_copy(
         update={
-            "store": StoreSettings(url=f"sqlite:///{tmp_path / 'kamsync.db'}"),
             "m365": sandbox_settings.m365.model_copy(update={"mailboxes": [*kams, without_goals]}),
         }
     )
-    runtime = Runtime(settings)
+    runtime = runtimes.on(settings, store_url)
     raw = read_table(runtime.graph, kams[0], "KAM/Goals.xlsx", "Goals")
     known = raw[raw["Account Id"].str.len() == 18]
     accounts = pd.DataFrame(
@@ -198,7 +196,6 @@ def test_report_goals_read_every_kam_and_warn_for_a_missing_workbook(
     runtime.store.upsert_records("salesforce", "Account", accounts)
 
     goals, problems = kam_goals(runtime, date.today())
-    runtime.close()
 
     assert set(goals["kam"]) == {kams[0]}  # the other KAM's accounts are not in this mirror
     assert goals["account_id"].isin(known["Account Id"]).all()

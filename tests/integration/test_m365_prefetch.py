@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import requests
 
@@ -14,7 +13,8 @@ from flows.pull_calendar import pull_calendar
 from flows.pull_m365 import pull_mailbox
 from flows.runtime import Runtime
 from flows.taskrun import run
-from tests.integration.m365_helpers import expire_url, runtime_on
+from tests.integration.m365_helpers import expire_url
+from tests.integration.stores import Runtimes
 
 
 def _pull(runtime: Runtime, mailboxes: list[str]) -> tuple[int, int]:
@@ -32,9 +32,9 @@ def _mirrored_subjects(runtime: Runtime, mailbox: str) -> set[str]:
 
 
 def test_an_incremental_sync_of_two_mailboxes_takes_two_batch_calls(
-    sandbox_settings: Settings, tmp_path: Path
+    sandbox_settings: Settings, store_url: str, runtimes: Runtimes
 ) -> None:
-    runtime = runtime_on(sandbox_settings, tmp_path)
+    runtime = runtimes.on(sandbox_settings, store_url)
     boxes = list(sandbox_settings.m365.mailboxes[:2])
     _pull(runtime, boxes)
     subject = f"prefetched {uuid.uuid4().hex[:8]}"
@@ -59,9 +59,9 @@ def test_an_incremental_sync_of_two_mailboxes_takes_two_batch_calls(
 
 
 def test_lost_sync_states_are_not_kept_and_each_stream_resyncs(
-    sandbox_settings: Settings, tmp_path: Path
+    sandbox_settings: Settings, store_url: str, runtimes: Runtimes
 ) -> None:
-    runtime = runtime_on(sandbox_settings, tmp_path)
+    runtime = runtimes.on(sandbox_settings, store_url)
     boxes = list(sandbox_settings.m365.mailboxes[:1])
     _pull(runtime, boxes)
     mirrored = _mirrored_subjects(runtime, boxes[0])

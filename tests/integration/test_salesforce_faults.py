@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import requests
 
-from config.settings import Settings, StoreSettings
+from config.settings import Settings
 from connectors.salesforce import objects_for, plan_pull, pull_object
 from flows.pull_salesforce import (
     ObjectPull,
@@ -19,6 +19,7 @@ from flows.pull_salesforce import (
     verify_salesforce,
 )
 from flows.runtime import Runtime
+from tests.integration.stores import Runtimes, StoreUrls
 
 pytestmark = pytest.mark.integration
 
@@ -30,12 +31,6 @@ def control(sandbox: dict[str, Any], trust_sandbox: None) -> Iterator[str]:
     yield root
     requests.delete(f"{root}/faults", timeout=10)
     requests.put(f"{root}/limits", json={"daily_api_limit": 100_000, "used": 0}, timeout=10)
-
-
-def _runtime(settings: Settings, tmp_path: Path, **salesforce: Any) -> Runtime:
-    store = StoreSettings(url=f"sqlite:///{tmp_path / 'kamsync.db'}")
-    tuned = settings.salesforce.model_copy(update=salesforce)
-    return Runtime(settings.model_copy(update={"store": store, "salesforce": tuned}))
 
 
 def _pull(runtime: Runtime, name: str) -> ObjectPull:
@@ -53,9 +48,9 @@ def _fault(control: str, **fault: Any) -> None:
 
 
 def test_query_timeouts_split_the_window_until_it_passes(
-    sandbox_settings: Settings, control: str, tmp_path: Path
+    sandbox_settings: Settings, control: str, store_url: str, runtimes: Runtimes
 ) -> None:
-    runtime = _runtime(sandbox_settings, tmp_path)
+    runtime = runtimes.on(sandbox_settings, store_url)
     _fault(control, kind="query_timeout", object="Task", times=50, min_span_days=20)
     result = _pull(runtime, "Task")
     assert result.mode == "full"
@@ -64,10 +59,10 @@ def test_query_timeouts_split_the_window_until_it_passes(
 
 
 def test_bulk_pull_mirrors_the_same_records_as_rest(
-    sandbox_settings: Settings, tmp_path: Path
+    sandbox_settings: Settings, store_urls: StoreUrls, runtimes: Runtimes
 ) -> None:
-    by_rest = _runtime(sandbox_settings, tmp_path / "rest")
-    by_bulk = _runtime(sandbox_settings, tmp_path / "bulk", bulk_threshold=1)
+    by_rest = runtimes.on(sandbox_settings, store_urls("rest"))
+    by_bulk = runtimes.on(sandbox_settings, store_urls("bulk"), bulk_threshold=1)
     rest = _pull(by_rest, "Contact")
     bulk = _pull(by_bulk, "Contact")
     assert (rest.via, bulk.via) == ("rest", "bulk")
@@ -85,9 +80,9 @@ def _records(runtime: Runtime) -> list[dict[str, Any]]:
 
 
 def test_a_failed_bulk_job_falls_back_to_rest(
-    sandbox_settings: Settings, control: str, tmp_path: Path
+    sandbox_settings: Settings, control: str, store_url: str, runtimes: Runtimes
 ) -> None:
-    runtime = _runtime(sandbox_settings, tmp_path, bulk_threshold=1)
+    runtime = runtimes.on(sandbox_settings, store_url, bulk_threshold=1)
     _fault(control, kind="bulk_job_failure", object="Contact", times=1)
     result = _pull(runtime, "Contact")
     assert result.via == "rest"
@@ -95,9 +90,11 @@ def test_a_failed_bulk_job_falls_back_to_rest(
 
 
 def test_a_session_that_expires_between_pages_is_renewed(
-    sandbox_settings: Settings, control: str, tmp_path: Path
+    sandbox_settings: Settings, control: str, tmp_path: Path, runtimes: Runtimes
 ) -> None:
-    runtime = _runtime(sandbox_settings, tmp_path, query_batch_size=200)
+    # Pages from the client, no store: one backend is enough.
+    store_url = f"sqlite:///{tmp_path / 'kamsync.db'}"
+    runtime = runtimes.on(sandbox_settings, store_url, query_batch_size=200)
     client = runtime.salesforce
     plan = plan_pull(client.describe("OpportunityLineItem"), ["OpportunityId"])
     batches = pull_object(client, plan, None)
@@ -111,25 +108,25 @@ def test_a_session_that_expires_between_pages_is_renewed(
 
 
 def test_the_daily_budget_stops_the_pull_and_the_next_run_completes_it(
-    sandbox_settings: Settings, control: str, tmp_path: Path
+    sandbox_settings: Settings, control: str, store_url: str, runtimes: Runtimes
 ) -> None:
     requests.put(f"{control}/limits", json={"daily_api_limit": 200, "used": 0}, timeout=10)
-    runtime = _runtime(sandbox_settings, tmp_path, api_budget_share=0.05)  # 10 calls a day
+    runtime = runtimes.on(sandbox_settings, store_url, api_budget_share=0.05)  # 10 calls a day
     first = pull_salesforce(runtime)
     assert "budget" in {pull.mode for pull in first}
     assert runtime.salesforce.calls <= 10
     requests.put(f"{control}/limits", json={"daily_api_limit": 100_000, "used": 0}, timeout=10)
-    rerun = _runtime(sandbox_settings, tmp_path)
+    rerun = runtimes.on(sandbox_settings, store_url)
     second = pull_salesforce(rerun)
     assert all(pull.mode in ("full", "incremental") for pull in second)
     assert all(pull.mirrored == pull.in_org for pull in second)
 
 
 def test_request_limit_exceeded_is_a_clean_stop(
-    sandbox_settings: Settings, control: str, tmp_path: Path
+    sandbox_settings: Settings, control: str, store_url: str, runtimes: Runtimes
 ) -> None:
     requests.put(f"{control}/limits", json={"daily_api_limit": 1000, "used": 998}, timeout=10)
-    runtime = _runtime(sandbox_settings, tmp_path, api_budget_share=1.0)
+    runtime = runtimes.on(sandbox_settings, store_url, api_budget_share=1.0)
     result = _pull(runtime, "Account")
     assert result.mode == "budget"
     assert "resumes next run" in result.note

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from simple_salesforce import Salesforce
 
-from config.settings import Settings, StoreSettings
+from config.loader import load_settings
+from config.settings import Settings
 from connectors.salesforce import ObjectSpec, objects_for, plan_pull, pull_object
 from flows.pull_salesforce import ObjectPull, pull_salesforce_object, verify_salesforce
 from flows.runtime import Runtime
+from tests.conftest import start_sandbox
+from tests.integration.stores import Runtimes
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def runtime(sandbox_settings: Settings, tmp_path: Path) -> Runtime:
-    store = StoreSettings(url=f"sqlite:///{tmp_path / 'kamsync.db'}")
-    return Runtime(sandbox_settings.model_copy(update={"store": store}))
+def runtime(sandbox_settings: Settings, store_url: str, runtimes: Runtimes) -> Runtime:
+    return runtimes.on(sandbox_settings, store_url)
+
+
+@pytest.fixture
+def own_runtime(
+    store_url: str, runtimes: Runtimes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Runtime]:
+    """A runtime on a tiny sandbox of its own, for a test whose org change the next pull's
+    overlap window must not find beside another (its run on the other store backend, say)."""
+    with start_sandbox(tmp_path / "sandbox") as process:
+        for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            monkeypatch.setenv(name, process.info["ca_bundle"])
+        yield runtimes.on(load_settings(process.info["config"]), store_url)
 
 
 def _pull(runtime: Runtime, name: str) -> ObjectPull:
@@ -55,7 +70,8 @@ def test_first_pull_is_full_and_complete_then_only_changes_are_read(runtime: Run
     assert second.mirrored == second.in_org == first.mirrored + 1
 
 
-def test_a_record_deleted_in_the_org_leaves_the_mirror(runtime: Runtime) -> None:
+def test_a_record_deleted_in_the_org_leaves_the_mirror(own_runtime: Runtime) -> None:
+    runtime = own_runtime
     _pull(runtime, "Case")
     victim = sorted(_live_ids(runtime, "Case"))[0]
     _org(runtime).Case.delete(victim)
@@ -63,6 +79,9 @@ def test_a_record_deleted_in_the_org_leaves_the_mirror(runtime: Runtime) -> None
     assert result.deleted == 1
     assert victim not in _live_ids(runtime, "Case")
     assert result.mirrored == result.in_org
+    again = _pull(runtime, "Case")  # its overlap window reads the deleted row once more
+    assert again.deleted == 0, "a deletion is counted once"
+    assert victim not in _live_ids(runtime, "Case")
 
 
 def _oldest(runtime: Runtime, name: str) -> str:
@@ -124,13 +143,9 @@ def test_a_formula_change_reaches_the_mirror_at_the_periodic_check(runtime: Runt
 
 
 def test_records_modified_during_a_pull_are_right_after_the_next_run(
-    sandbox_settings: Settings, tmp_path: Path
+    sandbox_settings: Settings, store_url: str, runtimes: Runtimes
 ) -> None:
-    store = StoreSettings(url=f"sqlite:///{tmp_path / 'kamsync.db'}")
-    small_pages = sandbox_settings.salesforce.model_copy(update={"query_batch_size": 200})
-    runtime = Runtime(
-        sandbox_settings.model_copy(update={"store": store, "salesforce": small_pages})
-    )
+    runtime = runtimes.on(sandbox_settings, store_url, query_batch_size=200)
     org = _org(runtime)
     spec = _spec(runtime, "OpportunityLineItem")
     plan = plan_pull(runtime.salesforce.describe(spec.name), spec.fields)
