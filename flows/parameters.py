@@ -29,6 +29,5 @@ SKIP_PUSH = Field(
 )
 REPORT_DATE = Field(
     None,
-    description="The day the deadlines, the report and the digest are computed for "
-    "(empty: today).",
+    description="The day the deadlines, the report and the digest are computed for (empty: today).",
 )

@@ -164,9 +164,7 @@ def _write(op: Operation, linked: tuple[str, str] | None) -> TaskWrite:
     return TaskWrite(op.key, "update", task=_todo_task(payload), task_id=task_id, list_id=list_id)
 
 
-def _record(
-    store: Store, mailbox: str, owner: str, op: Operation, result: TaskWriteResult
-) -> str:
+def _record(store: Store, mailbox: str, owner: str, op: Operation, result: TaskWriteResult) -> str:
     """Mark the operation done or failed; returns which count it adds to."""
     external_id = op.payload["external_id"]
     if op.kind == TODO_CREATE and result.ok and result.task_id:
