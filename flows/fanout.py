@@ -20,6 +20,7 @@ import functools
 import inspect
 import math
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -148,10 +149,11 @@ def _as_task_runs(
     counting = _counting(task)
     futures: list[PrefectFuture[Counted[R]]] = []
     running: set[PrefectFuture[Counted[R]]] = set()
+    submit = _submitter(counting, runtime)
     for item in items:
         if len(running) >= max_workers:  # the flow's task runner may allow more
             running.remove(next(as_completed(list(running))))
-        futures.append(counting.submit(runtime, item))
+        futures.append(submit(item))
         running.add(futures[-1])
     wait(futures)
     outcomes = [future.result(raise_on_failure=False) for future in futures]
@@ -163,6 +165,50 @@ def _as_task_runs(
         items,
         task.name,
     )
+
+
+def _submitter(
+    counting: Task[..., Counted[R]], runtime: Runtime
+) -> Callable[[Any], PrefectFuture[Counted[R]]]:
+    """Submit through the flow's task runner, or through the run's Dask runner when
+    `[runtime] task_runner = "dask"` (a deployed flow's runner is fixed before its config
+    is read, so the config's choice is made here)."""
+    runner = _config_runner(runtime)
+    if runner is None:
+        return lambda item: counting.submit(runtime, item)
+    first, second = list(inspect.signature(counting.fn).parameters)[:2]
+    return lambda item: runner.submit(counting, {first: runtime, second: item})
+
+
+_dask_runners: dict[str, TaskRunner[Any]] = {}
+_dask_lock = threading.Lock()
+
+
+def _config_runner(runtime: Runtime) -> TaskRunner[Any] | None:
+    """The run's Dask runner, started on first use and kept until `close_task_runner`."""
+    options = runtime.settings.runtime
+    if options.task_runner != "dask" or _flow_runs_on_dask():
+        return None
+    with _dask_lock:
+        runner = _dask_runners.get(runtime.connections.id)
+        if runner is None:
+            runner = task_runner_for("dask", options.max_workers, options.dask_address)
+            runner.__enter__()
+            _dask_runners[runtime.connections.id] = runner
+    return runner
+
+
+def _flow_runs_on_dask() -> bool:
+    context = FlowRunContext.get()
+    return context is not None and type(context.task_runner).__name__.endswith("DaskTaskRunner")
+
+
+def close_task_runner(runtime: Runtime) -> None:
+    """Stop the Dask runner `for_each` started for this run, if any (its local cluster too)."""
+    with _dask_lock:
+        runner = _dask_runners.pop(runtime.connections.id, None)
+    if runner is not None:
+        runner.__exit__(None, None, None)
 
 
 def _in_threads(

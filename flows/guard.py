@@ -24,6 +24,7 @@ from config.settings import Settings
 from connectors.errors import redact
 from connectors.store import LockHeld
 from flows.credentials import with_block_credentials
+from flows.fanout import close_task_runner
 from flows.progress import run_logger
 from flows.runtime import Runtime
 
@@ -63,6 +64,7 @@ class GuardedRun:
         """Record the outcome, free the outbox leases and the lock, close the connections."""
         store = self.runtime.store
         try:
+            close_task_runner(self.runtime)
             store.finish_run(self.run_id, status, summary)
             store.release(self.owner)
             store.release_lock(self.flow, self.owner)

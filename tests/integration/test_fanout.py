@@ -13,7 +13,8 @@ from prefect.cache_policies import NO_CACHE
 from config.loader import load_settings
 from config.settings import Settings, StoreSettings
 from connectors.store import Store
-from flows.fanout import for_each, task_runner_for
+from flows import fanout
+from flows.fanout import close_task_runner, for_each
 from flows.pull_m365 import MailboxPull, pull_mailbox
 from flows.runtime import Runtime
 from tests.integration.stores import Runtimes, StoreUrls
@@ -38,13 +39,17 @@ def mirror(url: str) -> dict[str, set[tuple[str, ...]]]:
 
 
 @flow(name="pull-mailboxes")
-def pull_mailboxes(config_file: str, store_url: str) -> dict[str, Any]:
-    """The cycle's mailbox pulls on their own, fanned out through the flow's task runner."""
-    runtime = on_store(load_settings(config_file), store_url)
+def pull_mailboxes(config_file: str, store_url: str, runner: str) -> dict[str, Any]:
+    """The cycle's mailbox pulls on their own, fanned out as `[runtime] task_runner` says."""
+    settings = load_settings(config_file)
+    options = settings.runtime.model_copy(update={"task_runner": runner, "max_workers": 2})
+    runtime = on_store(settings.model_copy(update={"runtime": options}), store_url)
     try:
         pulls = for_each(pull_mailbox, runtime, runtime.settings.m365.mailboxes, max_workers=2)
-        return {"pulls": pulls, "api_calls": runtime.api_calls()}
+        used = type(fanout._config_runner(runtime)).__name__  # the runner kept for this run
+        return {"pulls": pulls, "api_calls": runtime.api_calls(), "runner": used}
     finally:
+        close_task_runner(runtime)
         runtime.close()
 
 
@@ -69,10 +74,10 @@ def test_a_dask_cluster_mirrors_and_counts_what_prefect_threads_do(
     outcomes, mirrors = {}, {}
     for kind in ("threads", "dask"):
         url = store_urls(kind)
-        runner = task_runner_for(kind, 2, None)
-        outcomes[kind] = pull_mailboxes.with_options(task_runner=runner)(sandbox["config"], url)
+        outcomes[kind] = pull_mailboxes(sandbox["config"], url, kind)
         mirrors[kind] = mirror(url)
     threads, dask = outcomes["threads"], outcomes["dask"]
+    assert dask["runner"].endswith("DaskTaskRunner") and threads["runner"] == "NoneType"
     assert all(isinstance(pull, MailboxPull) for pull in dask["pulls"])
     assert dask["pulls"] == threads["pulls"]
     assert mirrors["dask"] == mirrors["threads"]
