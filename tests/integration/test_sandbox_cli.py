@@ -91,3 +91,21 @@ def test_demo_says_in_one_line_when_a_port_is_taken(tmp_path: Path) -> None:
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
     assert f"port {port} (--salesforce-port) is not free" in lines[0]
+
+
+def test_without_the_sandbox_extra_sandbox_up_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A worker machine installs the product alone; the stand-ins name what they lack."""
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec",
+        lambda name, *a: None if name in ("faker", "lark") else real_find_spec(name, *a),
+    )  # fmt: skip
+    result = CliRunner().invoke(app, ["sandbox", "up", "--state-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "faker, lark" in result.output
+    assert "pip install 'kamsync[sandbox]'" in result.output
+    assert not (tmp_path / "kamsync.toml").exists()
