@@ -23,7 +23,7 @@ demo: $(STAMP)
 # The demo sandbox plus every deployment on its schedule, with the Prefect UI at
 # http://127.0.0.1:4200 (its first stdout line is JSON); Ctrl-C stops all of it.
 serve: $(STAMP)
-	$(BIN)/kamsync serve --sandbox
+	@$(BIN)/kamsync serve --sandbox
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
