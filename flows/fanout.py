@@ -43,14 +43,23 @@ R = TypeVar("R")
 
 
 def for_each(
-    task: Task[..., R], runtime: Runtime, items: Sequence[T], *, max_workers: int
+    task: Task[..., R],
+    runtime: Runtime,
+    items: Sequence[T],
+    *,
+    max_workers: int,
+    in_process: bool = False,
+    **fixed: Any,
 ) -> list[R]:
-    """`task(runtime, item)` for every item, up to `max_workers` at once; results in item order."""
+    """`task(runtime, item, **fixed)` for every item, up to `max_workers` at once; results
+    in item order. `in_process` keeps the task runs in this process's threads even when
+    `[runtime] task_runner` is dask (work that shares this process's API budget)."""
     if max_workers < 1:
         raise ValueError("max_workers must be at least 1")
+    call = functools.partial(task.fn, **fixed) if fixed else task.fn
     if FlowRunContext.get() is None:
-        return _in_threads(task.fn, runtime, items, max_workers)
-    return _as_task_runs(task, runtime, items, max_workers)
+        return _in_threads(call, runtime, items, max_workers)
+    return _as_task_runs(task, runtime, items, max_workers, in_process=in_process, fixed=fixed)
 
 
 def task_runner_for(kind: str, max_workers: int, address: str | None) -> TaskRunner[Any]:
@@ -144,12 +153,18 @@ def _counting(task: Task[..., R]) -> Task[..., Counted[R]]:
 
 
 def _as_task_runs(
-    task: Task[..., R], runtime: Runtime, items: Sequence[T], max_workers: int
+    task: Task[..., R],
+    runtime: Runtime,
+    items: Sequence[T],
+    max_workers: int,
+    *,
+    in_process: bool,
+    fixed: dict[str, Any],
 ) -> list[R]:
     counting = _counting(task)
     futures: list[PrefectFuture[Counted[R]]] = []
     running: set[PrefectFuture[Counted[R]]] = set()
-    submit = _submitter(counting, runtime)
+    submit = _submitter(counting, runtime, in_process, fixed)
     for item in items:
         if len(running) >= max_workers:  # the flow's task runner may allow more
             running.remove(next(as_completed(list(running))))
@@ -168,16 +183,16 @@ def _as_task_runs(
 
 
 def _submitter(
-    counting: Task[..., Counted[R]], runtime: Runtime
+    counting: Task[..., Counted[R]], runtime: Runtime, in_process: bool, fixed: dict[str, Any]
 ) -> Callable[[Any], PrefectFuture[Counted[R]]]:
     """Submit through the flow's task runner, or through the run's Dask runner when
     `[runtime] task_runner = "dask"` (a deployed flow's runner is fixed before its config
     is read, so the config's choice is made here)."""
-    runner = _config_runner(runtime)
+    runner = None if in_process else _config_runner(runtime)
     if runner is None:
-        return lambda item: counting.submit(runtime, item)
+        return lambda item: counting.submit(runtime, item, **fixed)
     first, second = list(inspect.signature(counting.fn).parameters)[:2]
-    return lambda item: runner.submit(counting, {first: runtime, second: item})
+    return lambda item: runner.submit(counting, {first: runtime, second: item, **fixed})
 
 
 _dask_runners: dict[str, TaskRunner[Any]] = {}
@@ -212,7 +227,7 @@ def close_task_runner(runtime: Runtime) -> None:
 
 
 def _in_threads(
-    fn: Callable[[Runtime, T], R], runtime: Runtime, items: Sequence[T], max_workers: int
+    fn: Callable[..., R], runtime: Runtime, items: Sequence[T], max_workers: int
 ) -> list[R]:
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="kamsync") as pool:
         futures = [pool.submit(fn, runtime, item) for item in items]

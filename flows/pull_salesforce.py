@@ -17,6 +17,7 @@ from connectors.salesforce.composite import Query, count_all, describe_all, quer
 from connectors.salesforce.pull import window_start
 from connectors.salesforce.soql import count_query, field_chunks, select_query
 from connectors.store import Store
+from flows.fanout import for_each
 from flows.mirror_checks import repair_object
 from flows.progress import step
 from flows.runtime import Runtime
@@ -107,18 +108,19 @@ def pull_salesforce_object(
 ) -> ObjectPull:
     """Mirror one object's records changed since its watermark (all of them the first time)."""
     client = runtime.salesforce
-    calls_before = client.calls
+    calls_before = client.thread_calls()  # objects are pulled in several threads at once
     try:
         result = _pull(runtime, spec, setup or PullSetup())
     except BudgetExhausted as exc:
         step("pull", f"{spec.name}: stopped, {exc}")
-        return ObjectPull(spec.name, "budget", api_calls=client.calls - calls_before, note=str(exc))
+        used = client.thread_calls() - calls_before
+        return ObjectPull(spec.name, "budget", api_calls=used, note=str(exc))
     except ConnectorConfigError as exc:
         if not spec.optional:
             raise
         step("pull", f"{spec.name}: skipped ({exc})")
         return ObjectPull(spec.name, "skipped", note=str(exc))
-    return replace(result, api_calls=client.calls - calls_before)
+    return replace(result, api_calls=client.thread_calls() - calls_before)
 
 
 @task(name="verify-salesforce-mirror", cache_policy=NO_CACHE)
@@ -166,17 +168,21 @@ def verify_salesforce(runtime: Runtime, pulls: list[ObjectPull]) -> list[ObjectP
 
 
 def pull_salesforce(runtime: Runtime) -> list[ObjectPull]:
-    """Describe, pull every object, check the mirror: the cycle's Salesforce side.
+    """Describe, pull every object (`[runtime] max_workers` at a time), check the mirror:
+    the cycle's Salesforce side.
 
-    When the API budget runs out, the objects not reached resume next run.
+    The pulls stay in this process, whose client holds the API budget: once it runs
+    out, every object pulled after that stops at its first call and resumes next run,
+    and the mirror check waits for a run that reached every object.
     """
     specs = list(objects_for(runtime.settings))
     setup = run(prepare_salesforce, runtime, specs)
-    pulls: list[ObjectPull] = []
-    for spec in specs:
-        pulls.append(run(pull_salesforce_object, runtime, spec, setup))
-        if pulls[-1].mode == "budget":
-            return pulls
+    workers = runtime.settings.runtime.max_workers
+    pulls = for_each(
+        pull_salesforce_object, runtime, specs, max_workers=workers, in_process=True, setup=setup
+    )
+    if any(pull.mode == "budget" for pull in pulls):
+        return pulls
     return run(verify_salesforce, runtime, pulls)
 
 

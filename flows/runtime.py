@@ -125,13 +125,11 @@ class Runtime:
         )
 
     def thread_calls(self) -> dict[str, int]:
-        """Graph requests the calling thread made through these connections so far.
-
-        Only Graph is counted per thread: the fanned-out tasks (mailbox pulls and
-        pushes) call Graph alone.
-        """
-        graph = self.connections.clients.get("graph")
-        return {"graph": graph.thread_calls() if graph is not None else 0}
+        """Requests the calling thread made through these connections so far, per service
+        (one fanned-out task's share: a mailbox's pull or push, an object's pull)."""
+        clients = self.connections.clients
+        return {service: clients[service].thread_calls() if service in clients else 0
+                for service in SERVICES}  # fmt: skip
 
     def absorb(self, calls: Mapping[str, int]) -> None:
         """Add requests counted by this run's connections in another process."""

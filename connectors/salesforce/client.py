@@ -7,6 +7,7 @@ once, retries transient failures (see `retry`), turns library exceptions into
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, TypeVar
@@ -60,8 +61,18 @@ class SalesforceClient:
         self._descriptions: dict[str, ObjectDescription] = {}
         self._missing: dict[str, str] = {}
         self.budget = ApiBudget(settings.api_budget_share, spent_today)
-        #: API calls this client made (each REST request counts one).
-        self.calls = 0
+        self._calls = 0
+        self._calls_lock = threading.Lock()
+        self._thread = threading.local()
+
+    @property
+    def calls(self) -> int:
+        """API calls this client made (each REST request counts one), from every thread."""
+        return self._calls
+
+    def thread_calls(self) -> int:
+        """API calls this client made from the calling thread (one object's pull)."""
+        return int(getattr(self._thread, "calls", 0))
 
     @property
     def instance_url(self) -> str:
@@ -162,8 +173,10 @@ class SalesforceClient:
 
     def _attempt(self, action: Callable[[Salesforce], T]) -> T:
         def counted() -> T:
-            self.budget.check(self.calls)
-            self.calls += 1
+            with self._calls_lock:  # objects are pulled from several threads at once
+                self.budget.check(self._calls)
+                self._calls += 1
+            self._thread.calls = self.thread_calls() + 1
             try:
                 return action(self._sf)
             finally:

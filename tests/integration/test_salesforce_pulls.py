@@ -11,10 +11,15 @@ from simple_salesforce import Salesforce
 from config.loader import load_settings
 from config.settings import Settings
 from connectors.salesforce import ObjectSpec, objects_for, plan_pull, pull_object
-from flows.pull_salesforce import ObjectPull, pull_salesforce_object, verify_salesforce
+from flows.pull_salesforce import (
+    ObjectPull,
+    pull_salesforce,
+    pull_salesforce_object,
+    verify_salesforce,
+)
 from flows.runtime import Runtime
 from tests.conftest import start_sandbox
-from tests.integration.stores import Runtimes
+from tests.integration.stores import Runtimes, StoreUrls
 
 pytestmark = pytest.mark.integration
 
@@ -166,3 +171,21 @@ def test_records_modified_during_a_pull_are_right_after_the_next_run(
     mirrored = runtime.store.read_table("salesforce", spec.name).set_index("Id")
     assert mirrored.loc[already_read, "Quantity"] == 777
     assert len(mirrored) == runtime.salesforce.count(f"SELECT COUNT() FROM {spec.name}")
+
+
+def test_objects_pulled_at_once_mirror_and_count_as_one_at_a_time(
+    sandbox_settings: Settings, store_urls: StoreUrls, runtimes: Runtimes
+) -> None:
+    """`[runtime] max_workers` objects at a time: the same mirror, and each object's API
+    calls its own (the client is shared by the threads)."""
+    pulls = {}
+    for workers in (1, 4):
+        options = sandbox_settings.runtime.model_copy(update={"max_workers": workers})
+        settings = sandbox_settings.model_copy(update={"runtime": options})
+        pulls[workers] = pull_salesforce(runtimes.on(settings, store_urls(f"workers-{workers}")))
+    one_at_a_time, at_once = pulls[1], pulls[4]
+    assert [pull.object_name for pull in at_once] == [pull.object_name for pull in one_at_a_time]
+    assert [(p.mode, p.mirrored, p.in_org, p.api_calls) for p in at_once] == [
+        (p.mode, p.mirrored, p.in_org, p.api_calls) for p in one_at_a_time
+    ]
+    assert all(pull.mirrored == pull.in_org for pull in at_once)
