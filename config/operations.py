@@ -23,6 +23,14 @@ def check_timezone(value: str) -> str:
     return value
 
 
+def check_addresses(values: list[str], what: str) -> list[str]:
+    """The values unchanged, or ValueError naming every one that is no address at all."""
+    bad = [value for value in values if "@" not in value]
+    if bad:
+        raise ValueError(f"not a {what}: {', '.join(bad)}")
+    return values
+
+
 class ScheduleSettings(_Section):
     """When one flow's deployment runs (`[schedules.<flow>]`)."""
 
@@ -93,7 +101,4 @@ class AlertSettings(_Section):
     @field_validator("recipients")
     @classmethod
     def _addresses(cls, value: list[str]) -> list[str]:
-        bad = [address for address in value if "@" not in address]
-        if bad:
-            raise ValueError(f"not a mail address: {', '.join(bad)}")
-        return value
+        return check_addresses(value, "mail address")

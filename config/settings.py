@@ -27,6 +27,7 @@ from config.operations import (
     AlertSettings,
     RuntimeSettings,
     ScheduleSettings,
+    check_addresses,
     check_timezone,
 )
 
@@ -176,10 +177,7 @@ class M365Settings(Section):
     @field_validator("mailboxes")
     @classmethod
     def _lower_mailboxes(cls, value: list[str]) -> list[str]:
-        bad = [box for box in value if "@" not in box]
-        if bad:
-            raise ValueError(f"not a mailbox address: {', '.join(bad)}")
-        return [box.strip().lower() for box in value]
+        return [box.strip().lower() for box in check_addresses(value, "mailbox address")]
 
     @field_validator("credentials_block")
     @classmethod
