@@ -27,6 +27,7 @@ from sandbox import graph, salesforce
 from sandbox.graph.limits import LimitSettings
 from sandbox.handoff import handoff_line, write_config
 from sandbox.ids import graph_guid
+from sandbox.network_faults import FaultableH11Protocol
 from sandbox.seed import generate
 from sandbox.state import DocStore
 from sandbox.tls import ensure_graph_app_certificate, ensure_jwt_keys, ensure_tls
@@ -191,6 +192,7 @@ def run(options: SandboxOptions, out: TextIO = sys.stdout) -> None:
             _QuietServer(
                 uvicorn.Config(
                     app,
+                    http=FaultableH11Protocol,  # lets reset/timeout faults drop connections
                     ssl_certfile=str(tls.cert_chain),
                     ssl_keyfile=str(tls.private_key),
                     log_level="warning",

@@ -1,6 +1,8 @@
 """The Graph stand-in as one ASGI app: Entra authority, Graph v1.0, download links.
 
-Middleware, outermost first: request ids on every response, then the bearer
+Middleware, outermost first: request ids on every response, then the other
+path spellings Graph accepts rewritten to the served ones
+(sandbox/graph/path_forms.py), then the bearer
 check on every /v1.0 path, armed faults (sandbox/graph/faults.py), then
 Outlook's per-mailbox limits (sandbox/graph/limits.py), then Graph's answer time
 (sandbox/graph/latency.py). Unknown /v1.0 routes answer Graph's 400
@@ -20,6 +22,7 @@ from sandbox.graph.admin import admin_routes
 from sandbox.graph.authority import authority_routes
 from sandbox.graph.batch import batch_routes
 from sandbox.graph.calendar import calendar_routes
+from sandbox.graph.chaos import GraphChaos
 from sandbox.graph.directory import GraphContext, find_user, find_user_by_address
 from sandbox.graph.drive import drive_routes
 from sandbox.graph.errors import GraphError, handle_graph_error, handle_http_error
@@ -35,6 +38,7 @@ from sandbox.graph.mail_folders import mail_folder_routes
 from sandbox.graph.mail_mime import mime_routes
 from sandbox.graph.mail_replies import reply_routes
 from sandbox.graph.mailbox_settings import mailbox_settings_routes
+from sandbox.graph.path_forms import PathFormsMiddleware, unsupported_segment_routes
 from sandbox.graph.sendmail import send_routes
 from sandbox.graph.sync_admin import sync_admin_routes
 from sandbox.graph.todo_checklist import todo_checklist_routes
@@ -51,6 +55,7 @@ from sandbox.state import DocStore
 def graph_routes() -> list[BaseRoute]:
     """Every route; more specific paths come before the ones that would swallow them."""
     return [
+        *unsupported_segment_routes(),
         *authority_routes(),
         *admin_routes(),
         *fault_routes(),
@@ -114,8 +119,10 @@ def create_app(
         routes=graph_routes(),
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(PathFormsMiddleware, store=store),
             Middleware(BearerAuthMiddleware, context=context),
             Middleware(FaultInjection, context=context),
+            Middleware(GraphChaos, context=context),  # sandbox/graph/chaos.py
             Middleware(LimitsMiddleware, limiter=limiter, mailbox_key=mailbox_key),
             Middleware(LatencyMiddleware, settings=limiter.settings),
         ],

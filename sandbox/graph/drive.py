@@ -1,6 +1,7 @@
 """OneDrive routes, under `/users/{u}/drive`, `/users/{u}/drives/{id}` and `/drives/{id}`.
 
-Items are addressed by id (`items/{id}`, `root`) or by path (`root:/a/b:`).
+Items are addressed by id (`items/{id}`, `root`) or by path (`root:/a/b:`; a path
+under an item, `items/{id}:/a/b:`, is rewritten to that form by path_forms.py).
 Folders are created with `POST .../children` (conflicts fail unless asked
 otherwise); small files are uploaded with `PUT ...:/{name}:/content` (up to
 4 MB; `?@microsoft.graph.conflictBehavior=` fail|replace|rename, replace by
@@ -213,7 +214,18 @@ def _item_routes(prefix: str) -> list[Route]:
         route("/root:/{path:path}:/content", download_content),
         route("/root:/{path:path}", get_item),
         route("/root:/{path:path}", remove_item, "DELETE"),
+        # a path under an item the drive holds was rewritten to root:/ (path_forms.py)
+        Route(prefix + "/items/{item}:/{rest:path}", _no_such_parent, methods=_ANY_METHOD),
     ]
+
+
+_ANY_METHOD = ["GET", "PUT", "POST", "PATCH", "DELETE"]
+
+
+async def _no_such_parent(request: Request) -> Response:
+    """A path under an item id the drive does not hold (or under a file)."""
+    addressed_drive(request)
+    raise drive_item_not_found()
 
 
 def drive_routes() -> list[Route]:

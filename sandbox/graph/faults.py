@@ -19,6 +19,23 @@ Settings (all optional):
     after           true: the request IS executed, then its answer is replaced by
                     the error (the write happened but the client saw a failure)
     times           how many matching requests it hits before it is spent (default 1)
+    network         "reset" or "timeout": a network fault instead of an HTTP error
+                    (then no status, code, message or retry_after):
+                    "reset": the TCP connection is dropped with no answer (the client
+                      sees requests.ConnectionError: "Connection reset by peer", or
+                      over TLS "RemoteDisconnected"); with after: true the request
+                      runs first;
+                    "timeout": nothing is answered for delay_seconds, then the
+                      connection is dropped and the request never runs; with
+                      after: true it runs at once and its answer comes delay_seconds late
+    delay_seconds   for "timeout": how long the answer waits (default 5); set it longer
+                    than the client's read timeout to make it time out
+
+A network fault that hits a `$batch` item (in_batch: true, or a path only items
+match) drops the whole `$batch` connection at that item: the items dispatched
+before it have run, that item and the ones after it do not (after: true runs
+that item first). To drop a batch before anything runs, match the `$batch`
+request itself ("path": "/\\$batch$", in_batch: false). See sandbox/network_faults.py.
 
 A body that is not a fault answers 400 {"error": "..."}. Faults live in the
 store, so every worker of the process sees the same ones.
@@ -36,6 +53,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox.faults_core import FaultError, FaultLedger, admin_route, check_types, positive_times
 from sandbox.graph.directory import GraphContext, graph_context
 from sandbox.graph.errors import GraphError, error_response
+from sandbox.network_faults import NETWORK_KINDS, network_fault
 from sandbox.state import Doc, DocStore
 
 FAULTS = "graph/faults"
@@ -63,7 +81,11 @@ _SETTINGS: dict[str, type | tuple[type, ...]] = {
     "retry_after": (int, type(None)),
     "after": bool,
     "times": int,
+    "network": str,
+    "delay_seconds": (int, float),
 }
+_HTTP_ONLY = ("status", "code", "message", "retry_after")
+DEFAULT_DELAY_SECONDS = 5
 
 
 class FaultBook(FaultLedger):
@@ -84,6 +106,8 @@ class FaultBook(FaultLedger):
             re.compile(body.get("path", ""))
         except re.error as error:
             raise FaultError(f"'path' is not a regular expression: {error}") from None
+        if "network" in body or "delay_seconds" in body:
+            return self.keep(_network_fault(body))
         status = body.get("status", 429)
         if not 400 <= status <= 599:
             raise FaultError("'status' must be an HTTP error status (400-599)")
@@ -98,12 +122,36 @@ class FaultBook(FaultLedger):
         return self.spend(lambda fault: _matches(fault, method, path, in_batch))
 
 
+def _network_fault(body: Doc) -> Doc:
+    """A validated reset or timeout fault (FaultError when it is not one)."""
+    if body.get("network") not in NETWORK_KINDS:
+        raise FaultError(f"'network' must be one of: {', '.join(NETWORK_KINDS)}")
+    mixed = [name for name in _HTTP_ONLY if name in body]
+    if mixed:
+        raise FaultError(f"a network fault answers no HTTP error: drop {', '.join(mixed)}")
+    delay = body.get("delay_seconds", DEFAULT_DELAY_SECONDS)
+    if body["network"] == "reset" and "delay_seconds" in body:
+        raise FaultError("'delay_seconds' is for timeout faults")
+    if delay < 0:
+        raise FaultError("'delay_seconds' must not be negative")
+    fault = {**body, "times": positive_times(body)}
+    if body["network"] == "timeout":
+        fault["delay_seconds"] = delay
+    return fault
+
+
 def _matches(fault: Doc, method: str, path: str, in_batch: bool) -> bool:
     if fault.get("method") and str(fault["method"]).upper() != method.upper():
         return False
     if fault.get("in_batch") is not None and bool(fault["in_batch"]) != in_batch:
         return False
     return re.search(fault.get("path", ""), path) is not None
+
+
+def default_error(status: int, headers: dict[str, str] | None = None) -> GraphError:
+    """Graph's usual error for `status` (what a fault without code and message answers)."""
+    code, message = _DEFAULTS.get(status, ("UnknownError", "An error occurred."))
+    return GraphError(status, code, message, headers=headers)
 
 
 def fault_error(fault: Doc) -> GraphError:
@@ -132,6 +180,13 @@ class FaultInjection:
         fault = self._book.take(scope["method"], scope["path"], bool(scope.get(IN_BATCH)))
         if fault is None:
             await self._app(scope, receive, send)
+            return
+        if fault.get("network"):
+            delay = float(fault.get("delay_seconds", 0))
+            after = bool(fault.get("after"))
+            await network_fault(
+                fault["network"], self._app, scope, receive, send, delay_seconds=delay, after=after
+            )
             return
         if fault.get("after"):
 

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.graph.errors import ODATA_JSON, bad_request
+from sandbox.graph.payload_names import fold_names
 
 
 def base_url(request: Request) -> str:
@@ -43,7 +44,8 @@ def no_content() -> Response:
 
 
 async def read_json(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object, or Graph's 400 for anything else."""
+    """The request body as a JSON object (names in any case folded to the documented
+    spelling, sandbox/graph/payload_names.py), or Graph's 400 for anything else."""
     raw = await request.body()
     if not raw.strip():
         raise bad_request("Empty Payload. JSON content expected.")
@@ -56,7 +58,8 @@ async def read_json(request: Request) -> dict[str, Any]:
             "Unable to read JSON request payload. Please ensure Content-Type header is set "
             "and payload is of valid JSON format."
         )
-    return body
+    folded: dict[str, Any] = fold_names(body)
+    return folded
 
 
 class RequestIdMiddleware:

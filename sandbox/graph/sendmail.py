@@ -40,6 +40,7 @@ from sandbox.graph.mail_model import (
     folder_id,
     shape_message,
 )
+from sandbox.graph.payload_names import truthy
 from sandbox.graph.schema import MESSAGE
 from sandbox.ids import graph_item_id
 from sandbox.state import Doc, DocStore
@@ -201,7 +202,7 @@ async def send_mail(request: Request) -> Response:
         raise bad_request("The 'message' parameter is required.", code="ErrorInvalidParameter")
     message, attachments = _compose(body["message"])
     check_recipients(message)
-    save = body.get("saveToSentItems", True) is not False
+    save = truthy(body.get("saveToSentItems"), default=True)
     deliver(graph_context(request).store, sender, message, attachments, save)
     return Response(status_code=202)
 

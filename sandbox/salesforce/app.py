@@ -1,5 +1,7 @@
 """The Salesforce stand-in as one Starlette app serving both the login host
-(/services/oauth2/token) and the instance (/services/data/...).
+(/services/oauth2/token, /services/oauth2/userinfo) and the instance
+(/services/data/...; Bulk API 1.0 under /services/async answers its documented
+FeatureNotEnabled refusal, sandbox/salesforce/bulk_v1.py).
 
 Unknown paths and methods answer with Salesforce's NOT_FOUND and
 METHOD_NOT_ALLOWED bodies, so a client calling something the sandbox does not
@@ -23,6 +25,8 @@ from sandbox.salesforce.api_context import ApiHandler, list_versions, resource_m
 from sandbox.salesforce.api_usage import ApiUsage, LimitInfoHeader
 from sandbox.salesforce.auth import TokenIssuer
 from sandbox.salesforce.bulk_query import bulk_query_routes
+from sandbox.salesforce.bulk_v1 import bulk_v1_routes
+from sandbox.salesforce.chaos import SalesforceChaos
 from sandbox.salesforce.collections_api import CollectionsResource
 from sandbox.salesforce.composite import CompositeResource
 from sandbox.salesforce.errors import ApiError, api_error_response, not_found
@@ -32,10 +36,13 @@ from sandbox.salesforce.org_limits import OrgLimits
 from sandbox.salesforce.query_api import QueryResource
 from sandbox.salesforce.record_view import RecordView
 from sandbox.salesforce.record_writes import RecordWriter
+from sandbox.salesforce.replication_api import ReplicationResource
 from sandbox.salesforce.sobject_api import SObjectResource
+from sandbox.salesforce.userinfo import UserInfo
 from sandbox.state import DocStore
 
 _METHOD_ORDER = ("GET", "HEAD", "POST", "PATCH", "DELETE")
+_GET_POST = ["GET", "POST"]
 
 
 def _utc_now() -> datetime:
@@ -74,6 +81,7 @@ def create_app(
     by_external_id = ExternalIdResource(writer, view)
     collections = CollectionsResource(writer, view)
     composite = CompositeResource(writer)
+    replication = ReplicationResource(store, clock)
 
     def api(path: str, handler: ApiHandler, methods: list[str]) -> Route:
         return Route(
@@ -86,6 +94,7 @@ def create_app(
 
     routes = [
         Route("/services/oauth2/token", tokens.token_endpoint, methods=["POST"]),
+        Route("/services/oauth2/userinfo", UserInfo(store, tokens).endpoint, methods=_GET_POST),
         Route("/services/data", list_versions, methods=["GET"]),
         Route("/services/data/", list_versions, methods=["GET"]),
         *both("", resource_map, ["GET"]),
@@ -98,6 +107,8 @@ def create_app(
         *both("/sobjects/{sobject}", sobjects.collection, ["GET", "POST"]),
         api("/sobjects/{sobject}/describe", sobjects.describe, ["GET"]),
         api("/sobjects/{sobject}/describe/", sobjects.describe, ["GET"]),
+        *both("/sobjects/{sobject}/updated", replication.updated, ["GET"]),
+        *both("/sobjects/{sobject}/deleted", replication.deleted, ["GET"]),
         api("/sobjects/{sobject}/{record_id}", sobjects.record, ["GET", "PATCH", "DELETE"]),
         api(
             "/sobjects/{sobject}/{field}/{value}", by_external_id.record, ["GET", "PATCH", "DELETE"]
@@ -108,6 +119,7 @@ def create_app(
         api("/composite/sobjects/{sobject}/{field}", collections.upsert, ["PATCH"]),
         *SandboxControl(tokens, usage).routes(),
         *bulk_query_routes(store, clock, api, org_limits.bulk_query_jobs),
+        *bulk_v1_routes(tokens),
         *fault_routes(store),
     ]
     return Starlette(
@@ -115,6 +127,7 @@ def create_app(
         middleware=[
             Middleware(LimitInfoHeader, usage=usage),
             Middleware(FaultInjection, store=store),
+            Middleware(SalesforceChaos, store=store, tokens=tokens),  # sandbox/salesforce/chaos.py
         ],
         exception_handlers={
             ApiError: api_error_response,

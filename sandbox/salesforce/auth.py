@@ -213,11 +213,11 @@ class TokenIssuer:
     def session_for(self, request: Request) -> Session:
         """The session behind `Authorization: Bearer|OAuth <token>`, or 401 INVALID_SESSION_ID."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        doc = (
-            self._store.get(TOKENS, token.strip())
-            if scheme.lower() in ("bearer", "oauth")
-            else None
-        )
+        return self.session_of_token(token if scheme.lower() in ("bearer", "oauth") else "")
+
+    def session_of_token(self, token: str) -> Session:
+        """The session an access token (or Bulk API 1.0 session id) opens, else 401."""
+        doc = self._store.get(TOKENS, token.strip()) if token.strip() else None
         if (
             doc is None
             or doc["expires_at"] <= self._clock().timestamp()

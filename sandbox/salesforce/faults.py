@@ -30,6 +30,15 @@ Kinds (every kind takes "times", default 1: how many requests it hits before it 
     unable_to_lock_row  "object"?
         The next write (POST/PATCH/PUT/DELETE on sobjects or composite; with "object",
         on that object's sobjects path) answers 400 UNABLE_TO_LOCK_ROW.
+    reset               "method"?, "path"?, "after"?
+        The next call under /services/data (with "method", only that method; with
+        "path", a regular expression searched in the path) gets no answer: the TCP
+        connection is dropped (requests.ConnectionError). "after": true runs the
+        request first (the write happened, the client saw a reset).
+    timeout             "method"?, "path"?, "after"?, "delay_seconds"? (default 5)
+        The next matching call gets no answer for delay_seconds, then the connection
+        is dropped; the request never runs. "after": true runs it at once and sends
+        its answer delay_seconds late. Give the client a shorter read timeout.
 
 Faults live in the store (collection "_faults"), so every handler and middleware
 of the process sees the same ones, and a spent fault is gone for all of them.
@@ -37,6 +46,7 @@ of the process sees the same ones, and a spent fault is gone for all of them.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +56,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.faults_core import FaultError, FaultLedger, admin_route, check_types, positive_times
+from sandbox.network_faults import NETWORK_KINDS, network_fault
 from sandbox.state import Doc, DocStore
 
 FAULTS = "_faults"
@@ -59,7 +70,10 @@ KINDS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "bulk_job_delay": {"object": str, "seconds": (int, float)},
     "server_error": {"status": int},
     "unable_to_lock_row": {"object": str},
+    "reset": {"method": str, "path": str, "after": bool},
+    "timeout": {"method": str, "path": str, "after": bool, "delay_seconds": (int, float)},
 }
+DEFAULT_DELAY_SECONDS = 5
 _WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
@@ -83,7 +97,15 @@ class FaultBook(FaultLedger):
             raise FaultError("'status' must be 500 or 503")
         if body["kind"] == "bulk_job_delay" and "seconds" not in body:
             raise FaultError("bulk_job_delay needs 'seconds'")
+        if body["kind"] in NETWORK_KINDS:
+            return self.keep({**_network_settings(body), "times": times})
         return self.keep({**body, "times": times})
+
+    def take_network(self, method: str, path: str) -> Doc | None:
+        """Spend one hit of the oldest reset or timeout fault matching the request."""
+        return self.spend(
+            lambda fault: fault["kind"] in NETWORK_KINDS and _matches(fault, method, path)
+        )
 
     def take(self, kind: str, matches: Callable[[Doc], bool] = lambda fault: True) -> Doc | None:
         """Spend one hit of the oldest armed fault of `kind` that `matches`, if any."""
@@ -92,6 +114,24 @@ class FaultBook(FaultLedger):
     def take_for_object(self, kind: str, sobject: str) -> Doc | None:
         """`take` for faults aimed at `sobject` (or at every object)."""
         return self.take(kind, lambda fault: for_object(fault, sobject))
+
+
+def _network_settings(body: Doc) -> Doc:
+    try:
+        re.compile(body.get("path", ""))
+    except re.error as error:
+        raise FaultError(f"'path' is not a regular expression: {error}") from None
+    if body.get("delay_seconds", 0) < 0:
+        raise FaultError("'delay_seconds' must not be negative")
+    if body["kind"] == "timeout":
+        return {**body, "delay_seconds": body.get("delay_seconds", DEFAULT_DELAY_SECONDS)}
+    return body
+
+
+def _matches(fault: Doc, method: str, path: str) -> bool:
+    if fault.get("method") and str(fault["method"]).upper() != method.upper():
+        return False
+    return re.search(fault.get("path", ""), path) is not None
 
 
 def for_object(fault: Doc, sobject: str) -> bool:
@@ -119,7 +159,7 @@ def server_error_body(status: int) -> list[dict[str, str]]:
     ]
 
 
-def _write_target(method: str, path: str) -> str | None:
+def write_target(method: str, path: str) -> str | None:
     """For a write on sobjects or composite: the object named after `sobjects/` ("" when
     none), else None."""
     if method not in _WRITE_METHODS:
@@ -132,8 +172,8 @@ def _write_target(method: str, path: str) -> str | None:
 
 
 class FaultInjection:
-    """ASGI middleware answering armed server_error and unable_to_lock_row faults
-    before the request reaches the API."""
+    """ASGI middleware answering armed server_error, unable_to_lock_row, reset and
+    timeout faults before the request reaches the API."""
 
     def __init__(self, app: ASGIApp, store: DocStore) -> None:
         self._app = app
@@ -141,6 +181,15 @@ class FaultInjection:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/services/data/"):
+            dropped = self._book.take_network(scope["method"], scope["path"])
+            if dropped is not None:
+                delay = float(dropped.get("delay_seconds", 0))
+                after = bool(dropped.get("after"))
+                app = self._app
+                await network_fault(
+                    dropped["kind"], app, scope, receive, send, delay_seconds=delay, after=after
+                )
+                return
             response = self._fault_response(scope["method"], scope["path"])
             if response is not None:
                 await response(scope, receive, send)
@@ -152,13 +201,17 @@ class FaultInjection:
         if fault is not None:
             status = int(fault.get("status", 503))
             return JSONResponse(server_error_body(status), status_code=status)
-        target = _write_target(method, path)
+        target = write_target(method, path)
         if target is None:
             return None
         if self._book.take_for_object("unable_to_lock_row", target) is None:
             return None
-        message = "unable to obtain exclusive access to this record or 1 records"
-        return JSONResponse(
-            [{"message": message, "errorCode": "UNABLE_TO_LOCK_ROW", "fields": []}],
-            status_code=400,
-        )
+        return lock_row_response()
+
+
+def lock_row_response() -> Response:
+    """Salesforce's answer to a write whose record another transaction holds."""
+    message = "unable to obtain exclusive access to this record or 1 records"
+    return JSONResponse(
+        [{"message": message, "errorCode": "UNABLE_TO_LOCK_ROW", "fields": []}], status_code=400
+    )
