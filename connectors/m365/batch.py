@@ -7,11 +7,14 @@ parallel items for one mailbox than the client's `max_concurrency_per_mailbox`.
 Many writes to one mailbox go in *serial* calls: 20 items chained one after
 another, which Outlook runs one at a time — ⌈N/20⌉ calls for N writes. When
 an item of a serial call fails, the items after it come back 424 without
-having run and go again in the next call. Items Graph did not execute (429,
-and 503 with Retry-After; a bare 503 too for methods other than POST, which
-are safe to repeat) go again in a follow-up call, with the items that failed
-424 because of them, after the longest `Retry-After` (jittered backoff when
-none is given).
+having run and go again in the next call. What becomes of a failed item is the
+error policy's decision (connectors/m365/policy.py, where `$batch item`):
+items it repeats (throttled ones; 5xx on methods safe to repeat) go again in a
+follow-up call, with the items that failed 424 because of them, after the
+longest wait; items refused for an invalid token (Graph checks the token per
+item too) go again once the token is renewed (one renewal for all the items
+refused together); an item refused again after that is a configuration error;
+other failures are returned.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from typing import Any
 
 from connectors.errors import RetriableError
 from connectors.m365.client import GraphClient, mailbox_of
-from connectors.m365.retry import ATTEMPTS, THROTTLED, wait_seconds
+from connectors.m365.policy import ATTEMPTS, REPEATS, Action, Decision, Where, decide
+from connectors.m365.retry import Call, item_failure
 
 MAX_BATCH = 20
 FAILED_DEPENDENCY = 424
@@ -78,38 +82,64 @@ def send_batch(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, BatchResult]:
     """Send any number of requests as JSON $batch calls of at most 20 (a dependsOn chain stays in
-    one call); items answered 429/503 are re-sent after their Retry-After (jittered backoff when
-    absent) in a follow-up batch, and so are items that failed 424 because of such an item — a
-    POST answered 503 without Retry-After may have run and is returned instead.
-    Returns the final result of every request by id (non-2xx results are returned, not raised)."""
+    one call); failed items go again as the error policy decides (see the module docstring), and
+    so do items that failed 424 because of such an item.
+    Returns the final result of every request by id (non-2xx results the policy does not repeat
+    are returned, not raised; it raises for a configuration error or a spent budget)."""
     by_id = _check(requests)
     results: dict[str, BatchResult] = {}
     pending = list(requests)
-    throttled_rounds = 0
+    repeats = 0
+    renewed: set[str] = set()  # items already sent again with a renewed token
     while True:
         waits: list[float] = []
-        not_run: set[str] = set()
+        again: set[str] = set()  # not run, or safe to run again
+        refused: set[str] = set()
+        generation = client.token_generation
         for call in plan_calls(pending, client.max_concurrency_per_mailbox):
             for result in _send(client, call):
                 results[result.id] = result
-                if _resendable(by_id[result.id], result):
-                    waits.append(wait_seconds(result.header("Retry-After"), throttled_rounds))
-                elif call.serial and result.status == FAILED_DEPENDENCY:
-                    not_run.add(result.id)  # behind a failed item of its serial call
-        pending = _to_resend(requests, results, by_id, not_run)
+                if result.ok:
+                    continue
+                if result.status == FAILED_DEPENDENCY:
+                    if call.serial:
+                        again.add(result.id)  # behind a failed item of its serial call
+                    continue
+                decision = _decide(by_id[result.id], result, repeats, result.id in renewed)
+                if decision.action in REPEATS:
+                    again.add(result.id)
+                    waits.append(decision.wait)
+                elif decision.action is Action.RENEW_TOKEN:
+                    again.add(result.id)
+                    refused.add(result.id)
+                elif decision.action in (Action.CONFIG, Action.STOP_BUDGET):
+                    raise decision.exception()
+        pending = _to_resend(requests, results, by_id, again)
         if not pending:
             return results
+        if refused:
+            client.renew_token(refused_generation=generation)
+            renewed |= refused
         # items only 424'd behind a failure in a serial call go again at once: each serial
         # call runs at least its first item, so that always progresses
         if waits:
-            throttled_rounds += 1
-            if throttled_rounds >= ATTEMPTS:
+            if repeats >= ATTEMPTS:
                 break
             sleep(max(waits))
-    throttled = sorted(r.id for r in pending)
+            repeats += 1
+    still = sorted(r.id for r in pending)
     raise RetriableError(
-        f"Microsoft Graph $batch still throttling items {throttled} after {ATTEMPTS} attempts"
+        f"Microsoft Graph $batch still throttling or failing items {still} after {ATTEMPTS} "
+        "retries; the next run goes on from here"
     )
+
+
+def _decide(request: BatchRequest, result: BatchResult, repeats: int, renewed: bool) -> Decision:
+    """The error policy's decision about one failed item."""
+    call = Call(f"$batch item {request.method.upper()} {request.url}", request.method,
+                Where.BATCH_ITEM)  # fmt: skip
+    failure = item_failure(call, result.status, result.headers, result.body, renewed=renewed)
+    return decide(failure, repeats)
 
 
 def plan_calls(requests: Sequence[BatchRequest], per_mailbox: int) -> list[BatchCall]:
@@ -183,7 +213,9 @@ def _send(client: GraphClient, call: BatchCall) -> list[BatchResult]:
     if call.serial:
         for before, item in pairwise(items):
             item["dependsOn"] = [before["id"]]
-    answer = client.post(f"{client.root}/$batch", {"requests": items}).json()
+    # Repeating the $batch request itself is harmless when every item is.
+    safe = all(request.method.upper() != "POST" for request in call.items)
+    answer = client.post(f"{client.root}/$batch", {"requests": items}, idempotent=safe).json()
     results = [
         BatchResult(
             id=str(item.get("id")),
@@ -215,29 +247,18 @@ def _item(request: BatchRequest, ids: set[str]) -> dict[str, Any]:
     return item
 
 
-def _resendable(request: BatchRequest, result: BatchResult) -> bool:
-    """Graph did not run the item (or running it twice is harmless) and asked to wait."""
-    if result.status not in THROTTLED:
-        return False
-    return (
-        result.status == 429
-        or request.method.upper() != "POST"
-        or bool(result.header("Retry-After"))
-    )
-
-
 def _to_resend(
     requests: Sequence[BatchRequest],
     results: dict[str, BatchResult],
     by_id: dict[str, BatchRequest],
-    not_run: set[str],
+    again: set[str],
 ) -> list[BatchRequest]:
-    """Requests never executed: throttled ones, those 424'd behind a throttled one, and those
-    424'd behind any failure in a serial call (`not_run`)."""
+    """Requests to send again: those in `again` (the policy repeats them, or they were 424'd
+    behind any failure in a serial call), and those 424'd behind one of them."""
 
     def retriable(request_id: str, seen: frozenset[str] = frozenset()) -> bool:
         result = results.get(request_id)
-        if result is None or request_id in not_run or _resendable(by_id[request_id], result):
+        if result is None or request_id in again:
             return True
         if result.status != FAILED_DEPENDENCY or request_id in seen:
             return False

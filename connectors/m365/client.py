@@ -4,8 +4,9 @@ Everything kamsync sends to Graph (O365's own calls and the ones O365 lacks)
 uses the connection from `open_account`, so auth renewal and throttling are
 shared, and failures surface as `connectors.errors` types naming the call.
 Requests addressing one mailbox (`/users/{upn}/...`) are capped at
-`max_concurrency_per_mailbox` in flight per process, as Outlook demands; a
-token Graph calls invalid (expired or revoked early) is renewed once.
+`max_concurrency_per_mailbox` in flight per process, as Outlook demands. What
+becomes of a failed request (repeated, token renewed once, raised) is decided by
+the error policy table in connectors/m365/policy.py, carried out by retry.py.
 
 One client is shared by the threads of a fan-out (flows/fanout.py): the
 mailbox slots, the request counts and token renewal are guarded by locks, so
@@ -26,15 +27,17 @@ from O365 import Account
 from requests.adapters import HTTPAdapter
 
 from config.settings import M365Settings
-from connectors.errors import ConnectorConfigError, ConnectorError, FatalError, redact
 from connectors.m365.connection import open_account
-from connectors.m365.retry import with_throttling
+from connectors.m365.errors import GraphError
+from connectors.m365.policy import Where
+from connectors.m365.retry import Call, execute
 
 T = TypeVar("T")
 Json = dict[str, Any]
 
+__all__ = ["GraphClient", "GraphError", "Json", "mailbox_of", "share_session"]
+
 _MAILBOX = re.compile(r"(?:^|/)users/([^/?#]+)", re.IGNORECASE)
-INVALID_TOKEN = "InvalidAuthenticationToken"
 #: HTTPS connections kept for reuse: one per request a fan-out has in flight.
 POOL_CONNECTIONS = 32
 
@@ -44,15 +47,6 @@ def mailbox_of(url: str) -> str | None:
     path = urlsplit(url).path if "://" in url else url.split("?", 1)[0]
     found = _MAILBOX.search(path)
     return unquote(found.group(1)).lower() if found else None
-
-
-class GraphError(FatalError):
-    """Graph answered an error for a call kamsync cannot work around."""
-
-    def __init__(self, message: str, status: int, code: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
 
 
 class GraphClient:
@@ -84,6 +78,11 @@ class GraphClient:
         """Graph requests this client made, from every thread."""
         return self._calls
 
+    @property
+    def token_generation(self) -> int:
+        """Renewals so far; a request sent before a renewal carries an older generation."""
+        return self._token_generation
+
     def thread_calls(self) -> int:
         """Graph requests this client made from the calling thread (one task's share)."""
         return int(getattr(self._thread, "calls", 0))
@@ -102,13 +101,18 @@ class GraphClient:
         return f"{self.root}/users/{quote(mailbox)}"
 
     def get(
-        self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        where: Where = Where.REQUEST,
     ) -> Json:
         kept = None if params else self._fetched.pop(url, None)
         if kept is not None:
             return kept
         extra: dict[str, Any] = {"headers": dict(headers)} if headers else {}
-        return self.request("GET", url, params=params, **extra).json()
+        return self.request("GET", url, params=params, where=where, **extra).json()
 
     def post(self, url: str, body: Json, *, idempotent: bool | None = None) -> requests.Response:
         """POST JSON; `idempotent=True` when a repeat is harmless (an idempotency key)."""
@@ -136,9 +140,15 @@ class GraphClient:
             page = self.get(next_link, headers=headers)
 
     def request(
-        self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool | None = None,
+        where: Where = Where.REQUEST,
+        **kwargs: Any,
     ) -> requests.Response:
-        """One Graph request via O365's connection, throttling handled."""
+        """One Graph request via O365's connection, failures handled by the error policy."""
         send = getattr(self.account.con, method.lower())
         return self.guard(
             lambda: send(url, **kwargs),
@@ -146,6 +156,7 @@ class GraphClient:
             what=f"{method} {url}",
             mailbox=mailbox_of(url),
             idempotent=idempotent,
+            where=where,
         )
 
     def guard(
@@ -156,29 +167,23 @@ class GraphClient:
         what: str,
         mailbox: str | None = None,
         idempotent: bool | None = None,
+        where: Where = Where.REQUEST,
     ) -> T:
-        """Run an O365 call with kamsync's throttling policy, token renewal and error types."""
+        """Run an O365 call under the Graph error policy (connectors/m365/policy.py): repeated,
+        token renewed or raised as a `connectors.errors` type naming `what`, as it decides."""
+        sent_with = self._token_generation
 
         def counted() -> T:
+            nonlocal sent_with
             with self._slot(mailbox):
                 self.count_call()
+                sent_with = self._token_generation
                 return call()
 
-        try:
-            generation = self._token_generation
-            try:
-                return with_throttling(counted, method=method, idempotent=idempotent)
-            except requests.HTTPError as exc:
-                if not _invalid_token(exc):
-                    raise
-                self.renew_token(refused_generation=generation)
-                return with_throttling(counted, method=method, idempotent=idempotent)
-        except requests.HTTPError as exc:
-            raise _graph_error(exc, what) from None
-        except ConnectorError:
-            raise
-        except requests.RequestException as exc:
-            raise FatalError(f"Microsoft Graph {what} failed: {redact(str(exc))}") from None
+        def renew() -> None:
+            self.renew_token(refused_generation=sent_with)
+
+        return execute(counted, Call(what, method, where, idempotent), renew=renew)
 
     def renew_token(self, refused_generation: int | None = None) -> None:
         """Drop the cached app token and get a new one (Graph refused the current one).
@@ -225,27 +230,3 @@ class _NoSlot:
 
     def __exit__(self, *_: object) -> None:
         return None
-
-
-def _invalid_token(exc: requests.HTTPError) -> bool:
-    response = exc.response
-    if response is None or response.status_code != 401:
-        return False
-    try:
-        return bool(response.json().get("error", {}).get("code") == INVALID_TOKEN)
-    except ValueError:
-        return False
-
-
-def _graph_error(exc: requests.HTTPError, what: str) -> ConnectorError:
-    response = exc.response
-    status = response.status_code if response is not None else 0
-    try:
-        error = response.json().get("error", {}) if response is not None else {}
-    except ValueError:
-        error = {}
-    code = str(error.get("code", "")) or str(status)
-    message = redact(f"Microsoft Graph {what} answered {status} {code}: {error.get('message', '')}")
-    if status in (401, 403):
-        return ConnectorConfigError(message + " (check the app's permissions and consent)")
-    return GraphError(message, status, code)

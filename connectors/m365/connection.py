@@ -68,7 +68,11 @@ class GraphConnection(Connection):
         token = result.get("access_token") if result else None
         if not token:
             detail = (result or {}).get("error_description") or (result or {}).get("error")
-            raise ConnectorConfigError(f"Microsoft 365 token renewal failed: {detail}")
+            raise ConnectorConfigError(
+                f"Microsoft 365 token renewal failed at {self._msal_authority}: "
+                f"{redact(str(detail))}; the app's credentials were refused: check [m365] "
+                "tenant_id, client_id and client_secret / client_certificate"
+            )
         if self.session is None:
             self.session = self.get_session(load_token=True)
         self.update_session_auth_header(access_token=token)
@@ -108,7 +112,14 @@ def open_account(settings: M365Settings) -> GraphAccount:
         timeout=int(settings.timeout_seconds),
     )
     # Ask msal directly (not `account.authenticate`) so a refusal keeps its reason.
-    result = account.con.msal_client.acquire_token_for_client(scopes=[account.con.scope])
+    try:
+        result = account.con.msal_client.acquire_token_for_client(scopes=[account.con.scope])
+    except requests.exceptions.SSLError as exc:  # retrying cannot make a certificate trusted
+        raise ConnectorConfigError(
+            f"Microsoft 365 sign-in at {settings.authority_url}: its TLS certificate is not "
+            f"trusted ({redact(str(exc))}); set [http] ca_bundle to a PEM bundle holding the CA "
+            "that issued it"
+        ) from None
     if not result or "access_token" not in result:
         reason = (result or {}).get("error_description") or (result or {}).get("error")
         raise ConnectorConfigError(

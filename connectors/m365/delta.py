@@ -5,8 +5,9 @@ A round starts from a delta URL and its query, or from a stored link (a
 finished). Each page is yielded with the link to commit alongside it, so a
 crash resumes where the last committed page ended. When Graph has dropped the
 sync state (`410 Gone`, `SyncStateNotFound`, `resyncRequired`) or refuses a
-stored token as corrupt (`SyncStateInvalid`), `DeltaReset` tells the caller to
-start that one collection over with a full round.
+stored token as corrupt (`SyncStateInvalid`), the error policy's RESYNC
+(connectors/m365/policy.py) raises `DeltaReset`: the caller starts that one
+collection over with a full round.
 """
 
 from __future__ import annotations
@@ -19,18 +20,18 @@ from typing import Any
 
 import pandas as pd
 
-from connectors.errors import RetriableError
 from connectors.m365.client import GraphClient, GraphError, Json
+from connectors.m365.errors import DeltaReset
+from connectors.m365.policy import Where
 
 #: Asked of every delta round with `Prefer: odata.maxpagesize`. Outlook does not document
 #: its largest page; `$top` on messages goes to 1,000, and Graph answers smaller pages
 #: than asked when it must (kamsync follows `@odata.nextLink` either way).
 PAGE_SIZE = 1000
-RESET_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
-
-
-class DeltaReset(RetriableError):
-    """Graph no longer knows the round's sync state: resync that collection from scratch."""
+__all__ = [
+    "PAGE_SIZE", "DeltaBatch", "DeltaPage", "DeltaReset", "DeltaState",
+    "delta_pages", "resumed_pages", "split_removed", "unseen_ids",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def delta_pages(
     """Pages of one round from `url` (a delta URL with `params`, or a stored link)."""
     headers = {"Prefer": f"odata.maxpagesize={page_size}"}
     while True:
-        body = _get(client, url, params, headers)
+        body = client.get(url, params, headers, where=Where.DELTA)
         items, removed = split_removed(body.get("value", []))
         next_link = body.get("@odata.nextLink")
         delta_link = body.get("@odata.deltaLink")
@@ -72,17 +73,6 @@ def split_removed(values: list[Json]) -> tuple[list[Json], list[str]]:
     items = [value for value in values if "@removed" not in value]
     removed = [str(value["id"]) for value in values if "@removed" in value]
     return items, removed
-
-
-def _get(
-    client: GraphClient, url: str, params: dict[str, Any] | None, headers: dict[str, str]
-) -> Json:
-    try:
-        return client.get(url, params, headers)
-    except GraphError as exc:
-        if exc.status == 410 or exc.code.lower() in RESET_CODES:
-            raise DeltaReset(str(exc)) from None
-        raise
 
 
 @dataclass(frozen=True)

@@ -5,20 +5,22 @@ session in ranges that are multiples of 320 KiB. A range cut off (connection
 error, 5xx, throttling) resumes from the session's `nextExpectedRanges`; a
 session that cannot be finished is cancelled. Either way the drive ends with
 one file at the path (missing folders on the path are created by Graph).
+Which failures resume and which end the upload is the error policy's
+decision (connectors/m365/policy.py, where `upload range`).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from connectors.errors import FatalError, RetriableError, redact
-from connectors.m365.client import GraphClient, GraphError, Json
-from connectors.m365.retry import ATTEMPTS, retry_after
+from connectors.errors import RetriableError
+from connectors.m365.client import GraphClient, Json
+from connectors.m365.policy import ATTEMPTS, REPEATS, Where, decide
+from connectors.m365.retry import Call, execute, failure_of
 
 SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024
 FRAGMENT_QUANTUM = 327_680
@@ -79,7 +81,10 @@ def _upload_in_session(
     client: GraphClient, item_url: str, content: bytes, conflict: str, chunk_size: int
 ) -> Json:
     body = {"item": {"@microsoft.graph.conflictBehavior": conflict}}
-    session = client.request("POST", f"{item_url}/createUploadSession", data=body).json()
+    # A second session made by a repeat is never used and expires on its own.
+    session = client.request(
+        "POST", f"{item_url}/createUploadSession", idempotent=True, data=body
+    ).json()
     upload_url = str(session["uploadUrl"])
     try:
         return _send_ranges(
@@ -100,17 +105,18 @@ def _send_ranges(
     rename: bool,
 ) -> Json:
     """PUT the ranges in order; after a failed range, ask the session where to go on."""
-    offset, failures = 0, 0
+    offset, repeats = 0, 0
+    call = Call(f"PUT range of {_where(upload_url)}", "PUT", Where.UPLOAD)
     while True:
         chunk = content[offset : offset + chunk_size]
         try:
             response = _put_range(client, upload_url, offset, chunk, len(content))
-        except (requests.ConnectionError, requests.Timeout, requests.HTTPError) as exc:
-            failures += 1
-            response_of = getattr(exc, "response", None)
-            if not _resumable(response_of) or failures >= ATTEMPTS:
-                raise _upload_error(exc, upload_url) from None
-            time.sleep(retry_after(response_of, failures))
+        except requests.RequestException as exc:
+            decision = decide(failure_of(exc, call), repeats)
+            if decision.action not in REPEATS or repeats >= ATTEMPTS:
+                raise decision.exception() from None
+            time.sleep(decision.wait)
+            repeats += 1
             next_offset = _next_expected(client, upload_url)
             if next_offset is None:  # the last range landed and committed the file
                 if rename:
@@ -143,21 +149,25 @@ def _put_range(
     return response
 
 
-def _resumable(response: requests.Response | None) -> bool:
-    """In transit, throttled, a server fault or a range mismatch: the session can tell."""
-    return response is None or response.status_code in (416, 429) or response.status_code >= 500
-
-
 def _next_expected(client: GraphClient, upload_url: str) -> int | None:
     """The offset the session expects next; None once the session is gone (committed)."""
-    try:
+
+    def ask() -> int | None:
         client.count_call()
-        status = client.account.con.naive_request(upload_url, "GET").json()
-    except requests.HTTPError as exc:
-        if exc.response is not None and exc.response.status_code == 404:
-            return None
-        raise _upload_error(exc, upload_url) from None
-    return _range_start(status["nextExpectedRanges"])
+        try:
+            status = client.account.con.naive_request(upload_url, "GET").json()
+        except requests.HTTPError as exc:
+            if exc.response is not None and exc.response.status_code == 404:
+                return None
+            raise
+        return _range_start(status["nextExpectedRanges"])
+
+    return execute(ask, Call(f"GET status of {_where(upload_url)}", "GET", Where.UPLOAD))
+
+
+def _where(upload_url: str) -> str:
+    """The upload session's URL without its query (which holds the session's credential)."""
+    return "upload session " + upload_url.split("?")[0]
 
 
 def _range_start(ranges: list[str]) -> int:
@@ -171,21 +181,3 @@ def _cancel(client: GraphClient, upload_url: str) -> None:
         client.account.con.naive_request(upload_url, "DELETE")
     except requests.RequestException:
         pass
-
-
-def _upload_error(exc: requests.RequestException, upload_url: str) -> Exception:
-    response: Any = getattr(exc, "response", None)
-    where = upload_url.split("?")[0]
-    if response is None:
-        return RetriableError(f"OneDrive upload to {where} failed in transit: {redact(str(exc))}")
-    try:
-        error = response.json().get("error", {})
-    except ValueError:
-        error = {}
-    code = str(error.get("code", "")) or str(response.status_code)
-    message = f"OneDrive upload to {where} answered {response.status_code} {code}"
-    if response.status_code >= 500 or response.status_code == 429:
-        return RetriableError(message)
-    if response.status_code == 409:
-        return GraphError(message, 409, code)
-    return FatalError(message + f": {error.get('message', '')}")

@@ -37,7 +37,10 @@ def read_table(
     book = f"{client.user_path(user)}/drive/root:/{quote(path.strip('/'))}:/workbook"
     where = f"table {table!r} in {path} of {user}"
     try:
-        session = client.post(f"{book}/createSession", {"persistChanges": False}).json()
+        # A second non-persistent session made by a repeat changes nothing and expires.
+        session = client.post(
+            f"{book}/createSession", {"persistChanges": False}, idempotent=True
+        ).json()
     except GraphError as exc:
         raise _missing(exc, where) from None
     headers = {SESSION_HEADER: str(session["id"])}
@@ -46,7 +49,7 @@ def read_table(
     finally:
         # A failed close is harmless: the session expires on its own.
         with contextlib.suppress(ConnectorError):
-            client.request("POST", f"{book}/closeSession", headers=headers)
+            client.request("POST", f"{book}/closeSession", idempotent=True, headers=headers)
     for name in date_columns:
         if name in frame.columns:
             frame[name] = excel_dates(frame[name])

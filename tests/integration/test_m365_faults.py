@@ -54,11 +54,14 @@ def admin(sandbox: dict[str, Any], trust_sandbox: None) -> Iterator[Admin]:
 
 
 @pytest.fixture
-def task_list(graph: GraphClient, kam: str) -> str:
-    """A To Do list of this test's own, so other tests' tasks never mix in."""
+def task_list(graph: GraphClient, kam: str) -> Iterator[str]:
+    """A To Do list of this test's own, so other tests' tasks never mix in; deleted after it
+    (O365's list reads see one page, which other tests' leftovers would crowd)."""
     name = f"Fault test {uuid.uuid4().hex[:8]}"
-    created = graph.post(f"{graph.user_path(kam)}/todo/lists", {"displayName": name})
-    return str(created.json()["id"])
+    lists = f"{graph.user_path(kam)}/todo/lists"
+    list_id = str(graph.post(lists, {"displayName": name}).json()["id"])
+    yield list_id
+    graph.delete(f"{lists}/{list_id}")
 
 
 def _task(external_id: str) -> TodoTask:
