@@ -1,13 +1,24 @@
 """Errors the connectors raise, grouped so callers decide by type, never by message.
 
-    ConnectorError                  anything a connector could not do
-     ├── ConnectorConfigError       credentials, URLs or permissions are wrong: fix config
-     ├── RetriableError             worth another try later (network, 5xx, throttling)
-     │    └── BudgetExhausted       the API allowance for now is spent: resume next run
-     └── FatalError                 the service answered something unusable: a bug or bad data
+    ConnectorError                   anything a connector (or the store) could not do
+     ├── ConnectorConfigError        credentials, URLs or permissions are wrong: fix config
+     ├── RetriableError              worth another try later (network, 5xx, throttling)
+     │    ├── BudgetExhausted        the API allowance for now is spent: resume next run
+     │    ├── salesforce.QueryTimeout  the org gave up on a query: narrow its window
+     │    └── m365.DeltaReset        Graph lost a delta round: resync that collection
+     ├── FatalError                  the service answered something unusable: a bug or bad data
+     │    └── m365.GraphError        Graph refused a call kamsync cannot work around
+     ├── salesforce.BulkJobFailed    a Bulk API 2.0 job failed: the pull falls back to REST
+     ├── m365.WorkbookNotFound       a KAM's goals workbook or table is not there
+     └── store.StoreError            the store cannot be opened or a statement failed
+          ├── store.LeaseLost        another run holds this outbox operation's lease
+          ├── store.LockHeld         another run holds the named lock: this run exits
+          └── store.LockLost         a lock ran out and another run took it
 
-Every message names the service and what was being done, and passes through
-`redact` so secrets never reach logs or the Prefect UI.
+Which error a service failure becomes is decided by each connector's error-policy
+table (`connectors/salesforce/policy.py`, `connectors/m365/policy.py`), never by
+parsing messages. Every message names the service and what was being done, and
+passes through `redact` so secrets never reach logs or the Prefect UI.
 """
 
 from __future__ import annotations

@@ -1,22 +1,32 @@
 """Pull from Salesforce: describe every object at once, mirror each object's changes,
-then prove the whole mirror against the org's counts (and ids, when they disagree)."""
+then prove the whole mirror against the org's counts (and ids, when they disagree).
+
+Only wiring: the connector plans the queries (`connectors.salesforce.planning`);
+these tasks hand it the store's watermarks and write what it returns."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.errors import BudgetExhausted, ConnectorConfigError
-from connectors.salesforce import ObjectSpec, PullPlan, objects_for, plan_pull, pull_object
-from connectors.salesforce.composite import Query, count_all, describe_all, query_all_at_once
-from connectors.salesforce.pull import window_start
-from connectors.salesforce.soql import count_query, field_chunks, select_query
+from connectors.salesforce import (
+    ObjectSpec,
+    ObjectWindow,
+    PullSetup,
+    count_objects,
+    describe_objects,
+    objects_for,
+    plan_object,
+    prepare_pulls,
+    pull_object,
+)
 from connectors.store import Store
+from flows.crashpoints import crash_point
 from flows.fanout import for_each
 from flows.mirror_checks import repair_object
 from flows.progress import step
@@ -43,18 +53,6 @@ class ObjectPull:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class PullSetup:
-    """What a run fetched for all objects at once, before pulling them one by one."""
-
-    #: records in windows that may need Bulk (full pulls, big objects)
-    estimates: dict[str, int] = field(default_factory=dict)
-    #: first REST pages of small incremental windows, fetched five per Composite call
-    first_pages: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: the org's live records, counted in the same Composite call as the first page
-    counts: dict[str, int] = field(default_factory=dict)
-
-
 @task(name="describe-salesforce", cache_policy=NO_CACHE)
 def prepare_salesforce(runtime: Runtime, specs: list[ObjectSpec]) -> PullSetup:
     """Describe every object in one Composite call; then, five queries per Composite call,
@@ -68,37 +66,20 @@ def prepare_salesforce(runtime: Runtime, specs: list[ObjectSpec]) -> PullSetup:
 
 def _prepare(runtime: Runtime, specs: list[ObjectSpec]) -> PullSetup:
     client, store, settings = runtime.salesforce, runtime.store, runtime.settings.salesforce
-    describe_all(client, [spec.name for spec in specs])
-    threshold = settings.bulk_threshold
-    queries: dict[str, Query] = {}
-    for spec in specs:
-        try:
-            plan = _plan(runtime, spec)
-        except ConnectorConfigError:
-            continue  # reported by the object's pull
-        since = store.watermark(f"salesforce:{spec.name}")
-        start = _window_start(runtime, since)
-        if threshold > 0 and (since is None or store.count("salesforce", spec.name) >= threshold):
-            # Big enough that the window might go to Bulk: count it first.
-            queries[f"estimate:{spec.name}"] = Query(count_query(plan, start))
-        chunks = field_chunks(plan, start, None)
-        if since is not None and len(chunks) == 1:
-            # An incremental window is usually small: read its first page right away
-            # (unused if the estimate sends it to Bulk), with the org's count of the same instant.
-            page = Query(select_query(plan, chunks[0], start, None), plan.has_is_deleted)
-            queries[f"page:{spec.name}"] = page
-            queries[f"count:{spec.name}"] = Query(count_query(plan, None))
-    answers = query_all_at_once(client, queries) if queries else {}
-    setup = PullSetup()
-    for key, answer in answers.items():
-        kind, name = key.split(":", 1)
-        if isinstance(answer, str):
-            continue  # the object's own pull asks again (and splits a window that timed out)
-        if kind == "page":
-            setup.first_pages[name] = answer
-        else:
-            (setup.estimates if kind == "estimate" else setup.counts)[name] = answer["totalSize"]
-    step("pull", f"described {len(specs)} objects; {len(answers)} windows read or counted")
+    plans = describe_objects(client, specs)
+    windows = {
+        name: ObjectWindow(
+            plan, store.watermark(f"salesforce:{name}"), store.count("salesforce", name)
+        )
+        for name, plan in plans.items()
+    }
+    setup = prepare_pulls(
+        client,
+        windows,
+        bulk_threshold=settings.bulk_threshold,
+        overlap=timedelta(seconds=settings.overlap_seconds),
+    )
+    step("pull", f"described {len(specs)} objects; {setup.prefetched} windows read or counted")
     return setup
 
 
@@ -131,17 +112,15 @@ def verify_salesforce(runtime: Runtime, pulls: list[ObjectPull]) -> list[ObjectP
     pulled = {pull.object_name: pull for pull in pulls if pull.mode in ("full", "incremental")}
     specs = {spec.name: spec for spec in objects_for(runtime.settings)}
     try:
-        plans = {name: _plan(runtime, specs[name]) for name in pulled}
+        plans = {name: plan_object(client, specs[name]) for name in pulled}
         # Counts taken with the pull stand, unless a full pull ran while the org changed.
         settled = {
             name: pull.in_org
             for name, pull in pulled.items()
             if pull.in_org is not None and (pull.mode != "full" or pull.in_org == pull.mirrored)
         }
-        recount = {
-            name: count_query(plan, None) for name, plan in plans.items() if name not in settled
-        }
-        counts = {**settled, **(count_all(client, recount) if recount else {})}
+        recount = {name: plan for name, plan in plans.items() if name not in settled}
+        counts = {**settled, **(count_objects(client, recount) if recount else {})}
         checked = {
             name: repair_object(
                 runtime, plans[name], counts[name], just_read_all=pull.mode == "full"
@@ -163,6 +142,7 @@ def verify_salesforce(runtime: Runtime, pulls: list[ObjectPull]) -> list[ObjectP
         )
         if repaired:
             step("pull", f"{pull.object_name}: {repaired} records repaired against the org")
+    crash_point("salesforce.mirror_checked")
     step("pull", f"mirror checked against the org ({client.calls - calls_before} calls)")
     return results
 
@@ -186,18 +166,9 @@ def pull_salesforce(runtime: Runtime) -> list[ObjectPull]:
     return run(verify_salesforce, runtime, pulls)
 
 
-def _plan(runtime: Runtime, spec: ObjectSpec) -> PullPlan:
-    description = runtime.salesforce.describe(spec.name)
-    return plan_pull(description, spec.fields, extra_fields=spec.extra_fields, cursor=spec.cursor)
-
-
-def _window_start(runtime: Runtime, since: str | None) -> datetime | None:
-    return window_start(since, timedelta(seconds=runtime.settings.salesforce.overlap_seconds))
-
-
 def _pull(runtime: Runtime, spec: ObjectSpec, setup: PullSetup) -> ObjectPull:
     settings, store, client = runtime.settings.salesforce, runtime.store, runtime.salesforce
-    plan = _plan(runtime, spec)
+    plan = plan_object(client, spec)
     stream = f"salesforce:{spec.name}"
     since = store.watermark(stream)
     pulled = deleted = 0
@@ -213,8 +184,10 @@ def _pull(runtime: Runtime, spec: ObjectSpec, setup: PullSetup) -> ObjectPull:
     )  # fmt: skip
     for batch in batches:
         deleted += _mirror_batch(store, spec.name, batch.records, (stream, batch.watermark))
+        crash_point("salesforce.watermark_saved")
         pulled += len(batch.records)
         via = batch.via
+    crash_point("salesforce.object_pulled")
     mirrored = store.count("salesforce", spec.name)
     mode = "full" if since is None else "incremental"
     step("pull", f"{spec.name}: {pulled} read ({mode}, {via}), {mirrored} mirrored")
@@ -236,5 +209,6 @@ def _mirror_batch(
     live = records if is_dead is None else records[~is_dead]
     if len(live):
         store.upsert_records("salesforce", name, live)
+        crash_point("salesforce.page_mirrored")
     watermark = (mark[0], mark[1]) if mark[1] else None
     return store.mark_deleted("salesforce", name, dead, watermark=watermark)

@@ -100,6 +100,11 @@ def fetch_token(settings: SalesforceSettings, http: requests.Session) -> Salesfo
     form = token_form(settings)
     try:
         response = http.post(url, data=form, timeout=settings.timeout_seconds)
+    except requests.exceptions.SSLError as exc:  # retrying cannot make a certificate trusted
+        raise ConnectorConfigError(
+            f"Salesforce login {url}: its TLS certificate is not trusted ({redact(str(exc))}); "
+            "set [http] ca_bundle to a PEM bundle holding the CA that issued it"
+        ) from None
     except requests.RequestException as exc:
         raise RetriableError(f"Salesforce login {url} unreachable: {redact(str(exc))}") from None
     if response.status_code >= 500:

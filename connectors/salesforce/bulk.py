@@ -13,27 +13,23 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from simple_salesforce import Salesforce
 from simple_salesforce.bulk2 import ColumnDelimiter, LineEnding, Operation
 
-from connectors.errors import ConnectorError
+from connectors.salesforce.batch import Batch
+from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.describe import PullPlan
+from connectors.salesforce.policy import BulkJobFailed, decide, from_job
 from connectors.salesforce.soql import select_query
 
-if TYPE_CHECKING:
-    from connectors.salesforce.client import SalesforceClient
-    from connectors.salesforce.pull import Batch
+__all__ = ["BulkJobFailed", "bulk_pull", "records_from_csv"]
 
 PAGE_RECORDS = 50_000
 POLL_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 MAX_WAIT_SECONDS = 1800.0
-
-
-class BulkJobFailed(ConnectorError):
-    """A query job failed or was aborted; the caller falls back to REST."""
 
 
 def bulk_pull(
@@ -43,18 +39,20 @@ def bulk_pull(
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Batch]:
-    """Run one query job over the window and yield its result pages."""
-    from connectors.salesforce.pull import Batch
-
+    """Run one query job over the window and yield its result pages; a job that ends
+    badly raises what the error policy says (BulkJobFailed: read the window over REST)."""
     soql = select_query(plan, list(plan.fields), start, None)
     operation = Operation.query_all if plan.has_is_deleted else Operation.query
     job_id = client.call(lambda sf: _jobs(sf, plan.name).create_job(
         operation, soql, ColumnDelimiter.COMMA, LineEnding.LF
-    )["id"])  # fmt: skip
+    )["id"], what=f"Bulk API 2.0 query job on {plan.name}")  # fmt: skip
     _wait(client, plan.name, job_id, sleep)
     locator, latest, held = "", None, None
     while True:
-        page = client.call(partial(_results_page, plan.name, job_id, locator))
+        page = client.call(
+            partial(_results_page, plan.name, job_id, locator),
+            what=f"download of Bulk API 2.0 job {job_id} results on {plan.name}",
+        )
         frame = records_from_csv(page["records"], plan)
         stamps = [stamp for stamp in frame[plan.cursor].tolist() if stamp]
         latest = max([*stamps, *([latest] if latest else [])], default=None)
@@ -80,20 +78,19 @@ def _wait(
     client: SalesforceClient, sobject: str, job_id: str, sleep: Callable[[float], None]
 ) -> None:
     waited, attempt = 0.0, 0
+    what = f"Bulk API 2.0 job {job_id} on {sobject}"
     while waited < MAX_WAIT_SECONDS:
-        job = client.call(lambda sf: _jobs(sf, sobject).get_job(job_id, True))
+        job = client.call(lambda sf: _jobs(sf, sobject).get_job(job_id, True), what=what)
         state = job.get("state")
         if state == "JobComplete":
             return
         if state in ("Failed", "Aborted"):
-            raise BulkJobFailed(
-                f"Bulk API 2.0 job {job_id} on {sobject} {state.lower()}: "
-                f"{job.get('errorMessage') or 'no reason given'}"
-            )
+            raise decide(from_job(job)).error(what)
         pause = POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)]
         sleep(pause)
         waited, attempt = waited + pause, attempt + 1
-    raise BulkJobFailed(f"Bulk API 2.0 job {job_id} on {sobject} not done after {waited:.0f} s")
+    not_done = {"state": "NotDone", "errorMessage": f"still {state} after {waited:.0f} s"}
+    raise decide(from_job(not_done)).error(what)
 
 
 def records_from_csv(text: str, plan: PullPlan) -> pd.DataFrame:

@@ -16,7 +16,12 @@ import pandas as pd
 
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.describe import PullPlan
-from connectors.salesforce.soql import by_ids_query, count_query, field_chunks
+from connectors.salesforce.soql import (
+    all_records_query,
+    by_ids_query,
+    count_query,
+    field_chunks,
+)
 
 IDS_PER_QUERY = 200
 
@@ -37,7 +42,7 @@ def org_count(client: SalesforceClient, plan: PullPlan) -> int:
 def compare_ids(client: SalesforceClient, plan: PullPlan, mirrored: Iterable[str]) -> IdDifference:
     """List every live id (ids only: cheap) and compare with the mirror's."""
     live: set[str] = set()
-    for records in client.query_pages(f"SELECT Id FROM {plan.name}"):
+    for records in client.query_pages(all_records_query(plan.name, ["Id"])):
         live.update(record["Id"] for record in records)
     mirror = set(mirrored)
     return IdDifference(sorted(live - mirror), sorted(mirror - live))
@@ -47,9 +52,7 @@ def formula_values(client: SalesforceClient, plan: PullPlan) -> pd.DataFrame:
     """Id and the formula fields of every live record (formulas move without SystemModstamp)."""
     fields = ["Id", *plan.formulas]
     rows = [
-        row
-        for page in client.query_pages(f"SELECT {', '.join(fields)} FROM {plan.name}")
-        for row in page
+        row for page in client.query_pages(all_records_query(plan.name, fields)) for row in page
     ]
     return pd.DataFrame.from_records(rows, columns=fields)
 

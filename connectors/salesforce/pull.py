@@ -8,41 +8,36 @@ if a bulk job fails); a window the org times out on is split in two.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from connectors.errors import FatalError
-from connectors.salesforce.bulk import BulkJobFailed, bulk_pull
-from connectors.salesforce.client import QueryTimeout, SalesforceClient
+from connectors.salesforce.batch import Batch
+from connectors.salesforce.bulk import bulk_pull
+from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.describe import PullPlan
 from connectors.salesforce.integrity import fields_by_id
+from connectors.salesforce.policy import BulkJobFailed, QueryTimeout
 from connectors.salesforce.soql import (
     count_query,
+    earliest_query,
     field_chunks,
     parse_sf_datetime,
     select_query,
 )
+
+__all__ = ["DEFAULT_OVERLAP", "Batch", "pull_object", "rest_pull", "window_start"]
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
 #: A window narrower than this that still times out is a real failure.
 SMALLEST_WINDOW = timedelta(minutes=1)
 
 
-@dataclass(frozen=True)
-class Batch:
-    """One page of changed records and the watermark to commit with it (None: not yet)."""
-
-    object_name: str
-    records: pd.DataFrame
-    watermark: str | None
-    via: str = "rest"
-
-
 def window_start(since: str | None, overlap: timedelta) -> datetime | None:
+    """Where a pull since the watermark `since` starts: `overlap` before it (None: all)."""
     return None if since is None else parse_sf_datetime(since) - overlap
 
 
@@ -56,7 +51,7 @@ def pull_object(
     mirrored: int | None = None,
     estimate: int | None = None,
     first_page: dict[str, Any] | None = None,
-    on_fallback: Any = None,
+    on_fallback: Callable[[str], None] | None = None,
 ) -> Iterator[Batch]:
     """Yield the object's records changed since `since` (all of them when None).
 
@@ -92,7 +87,9 @@ def rest_pull(
     """REST query/queryMore over [start, end), halving the window on QUERY_TIMEOUT."""
     chunks = field_chunks(plan, start, end)
     soql = select_query(plan, chunks[0], start, end)
-    pages = client.query_pages(soql, include_deleted=plan.has_is_deleted, first_page=first_page)
+    pages = client.query_pages(
+        soql, include_deleted=plan.has_is_deleted, first_page=first_page, can_split=True
+    )
     try:
         for records in pages:
             if records:
@@ -122,7 +119,7 @@ def _complete(
 
 def _earliest(client: SalesforceClient, plan: PullPlan) -> datetime | None:
     """The oldest cursor value of the object (the lower bound of a full pull's window)."""
-    soql = f"SELECT {plan.cursor} FROM {plan.name} ORDER BY {plan.cursor} ASC LIMIT 1"
+    soql = earliest_query(plan)
     for records in client.query_pages(soql, include_deleted=plan.has_is_deleted):
         if records and records[0].get(plan.cursor):
             return parse_sf_datetime(records[0][plan.cursor]) - timedelta(seconds=1)

@@ -1,44 +1,68 @@
-"""The one place that decides how Salesforce calls are retried.
+"""Carries out the error policy's decisions (`policy.py`) for one call.
 
-Retried: connection errors and timeouts, 5xx answers and `UNABLE_TO_LOCK_ROW`,
-with jittered exponential backoff. Never retried: other 4xx answers (a
-malformed query stays malformed); an expired session is renewed by the client.
+Retries back off exponentially with full jitter. Every call kamsync makes is
+safe to repeat (reads, upserts by external id, updates by Id, at worst a spare
+Bulk job), so POSTs are retried too. A refused session is renewed; fresh sessions
+refused again and again mean configuration, not expiry. A query the org timed
+out on is split by a caller that can (`can_split`), retried by one that cannot.
+Any other action, or a retry that keeps failing, ends in the connector error the
+policy names.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import requests
-from simple_salesforce.exceptions import SalesforceError, SalesforceGeneralError
-from tenacity import (
-    retry,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
+from simple_salesforce.exceptions import SalesforceError
+
+from connectors.salesforce.policy import Action, decide, from_exception
 
 T = TypeVar("T")
 
 ATTEMPTS = 5
+#: Fresh sessions refused in a row before the refusal is taken for configuration.
+RENEWALS_IN_A_ROW = 2
+BASE_WAIT = 0.5
+MAX_WAIT = 20.0
 
 
-def is_transient(exc: BaseException) -> bool:
-    """True for failures another attempt may cure."""
-    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-        return True
-    if isinstance(exc, SalesforceGeneralError) and exc.status >= 500:
-        return True
-    return isinstance(exc, SalesforceError) and "UNABLE_TO_LOCK_ROW" in str(exc.content)
+def backoff(tries: int, *, max_wait: float = MAX_WAIT) -> float:
+    """Seconds to wait after the `tries`-th failed try (full jitter, capped)."""
+    return random.uniform(0, min(max_wait, BASE_WAIT * 2 ** (tries - 1)))
 
 
-def with_retries(call: Callable[[], T], *, max_wait: float = 20.0) -> T:
-    """Run `call`, retrying transient failures; the last error propagates as is."""
-    retrying = retry(
-        retry=retry_if_exception(is_transient),
-        wait=wait_random_exponential(multiplier=0.5, max=max_wait),
-        stop=stop_after_attempt(ATTEMPTS),
-        reraise=True,
-    )
-    return retrying(call)()
+def run_call(
+    attempt: Callable[[], T],
+    *,
+    call: str,
+    renew: Callable[[], None],
+    sleep: Callable[[float], None] = time.sleep,
+    attempts: int = ATTEMPTS,
+    can_split: bool = False,
+) -> T:
+    """Run `attempt` until it succeeds or the policy says stop; raise the policy's error."""
+    tries, renewals = 0, 0
+    while True:
+        tries += 1
+        try:
+            return attempt()
+        except (SalesforceError, requests.RequestException) as exc:
+            decision = decide(from_exception(exc))
+        if sends_again(decision.action, can_split=can_split) and tries < attempts:
+            sleep(backoff(tries))
+            renewals = 0
+            continue
+        if decision.action is Action.RENEW_SESSION and renewals < RENEWALS_IN_A_ROW:
+            renew()
+            renewals += 1
+            continue
+        raise decision.error(call, tries) from None
+
+
+def sends_again(action: Action, *, can_split: bool) -> bool:
+    """True when the same request should be sent again after a back-off."""
+    return action is Action.RETRY or (action is Action.SPLIT_QUERY and not can_split)

@@ -4,7 +4,8 @@ A Collections request carries up to 200 records and a Composite request up to
 five Collections, so 1,000 records cost one API call. Upserts go by an
 external id (kamsync's own key), so a write that is retried finds the earlier
 one instead of duplicating it. Per-record errors are reported, never fatal to
-the batch; records the org could not lock are tried again.
+the batch; records whose error the policy says to retry (a row the org could
+not lock) are tried again, after a back-off.
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.composite import MAX_QUERIES_OR_COLLECTIONS, composite
+from connectors.salesforce.composite import (
+    MAX_QUERIES_OR_COLLECTIONS,
+    composite,
+    subresponse_error,
+)
+from connectors.salesforce.policy import Action, decide, from_record_error
+from connectors.salesforce.retry import backoff
 
 RECORDS_PER_COLLECTION = 200
-RETRIED_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})
 ATTEMPTS = 3
 
 
@@ -60,15 +66,16 @@ def _write(
 ) -> list[WriteResult]:
     results: dict[int, WriteResult] = {}
     todo = list(range(len(records)))
-    for _ in range(ATTEMPTS):
+    for tries in range(1, ATTEMPTS + 1):
         retry = []
         for indexes, answer in _send(client, sobject, method, url, records, todo):
-            for index, outcome in zip(indexes, answer, strict=True):
+            for index, (outcome, retriable) in zip(indexes, answer, strict=True):
                 results[index] = outcome
-                if not outcome.success and _retriable(outcome):
+                if retriable:
                     retry.append(index)
-        if not retry:
+        if not retry or tries == ATTEMPTS:
             break
+        client.sleep(backoff(tries))
         todo = retry
     return [results[index] for index in range(len(records))]
 
@@ -80,8 +87,9 @@ def _send(
     url: str,
     records: Sequence[dict[str, Any]],
     indexes: list[int],
-) -> list[tuple[list[int], list[WriteResult]]]:
-    """Collections of 200, five per Composite call; results grouped per collection."""
+) -> list[tuple[list[int], list[tuple[WriteResult, bool]]]]:
+    """Collections of 200, five per Composite call; per collection, each record's result
+    and whether the policy says to try it again."""
     chunks = [
         indexes[offset : offset + RECORDS_PER_COLLECTION]
         for offset in range(0, len(indexes), RECORDS_PER_COLLECTION)
@@ -106,33 +114,25 @@ def _send(
     return answers
 
 
-def _outcomes(chunk: list[int], response: dict[str, Any]) -> list[WriteResult]:
+def _outcomes(chunk: list[int], response: dict[str, Any]) -> list[tuple[WriteResult, bool]]:
     body = response.get("body")
-    if response.get("httpStatusCode") not in (200, 201) or not isinstance(body, list):
-        reason = _messages(body) or [f"HTTP {response.get('httpStatusCode')}"]
-        return [WriteResult(index, False, errors=reason) for index in chunk]
-    return [
-        WriteResult(
-            index,
-            bool(item.get("success")),
-            item.get("id"),
-            item.get("created"),
-            _messages(item.get("errors")),
-        )
-        for index, item in zip(chunk, body, strict=True)
-    ]
+    error = subresponse_error(response, "sObject Collections write")
+    if error is not None or not isinstance(body, list):
+        reason = [str(error) if error else f"HTTP {response.get('httpStatusCode')}"]
+        return [(WriteResult(index, False, errors=reason), False) for index in chunk]
+    return [_outcome(index, item) for index, item in zip(chunk, body, strict=True)]
 
 
-def _messages(errors: Any) -> list[str]:
-    if not isinstance(errors, list):
-        return []
-    return [
-        f"{error.get('statusCode') or error.get('errorCode')}: {error.get('message')}"
-        + (f" ({', '.join(error['fields'])})" if error.get("fields") else "")
-        for error in errors
-        if isinstance(error, dict)
-    ]
-
-
-def _retriable(outcome: WriteResult) -> bool:
-    return any(message.split(":")[0] in RETRIED_CODES for message in outcome.errors)
+def _outcome(index: int, item: dict[str, Any]) -> tuple[WriteResult, bool]:
+    """One record's result, and whether every error it had is one the policy retries."""
+    errors = [error for error in item.get("errors") or [] if isinstance(error, dict)]
+    failures = [from_record_error(error) for error in errors]
+    result = WriteResult(
+        index,
+        bool(item.get("success")),
+        item.get("id"),
+        item.get("created"),
+        [failure.shown() for failure in failures],
+    )
+    retriable = bool(failures) and all(decide(f).action is Action.RETRY for f in failures)
+    return result, not result.success and retriable

@@ -1,6 +1,6 @@
-"""Errors raised by the store.
+"""Errors raised by the store: a branch of the connector error tree (`connectors.errors`).
 
-StoreError
+StoreError (a ConnectorError)
     The store cannot be opened (invalid or unreachable URL, unsupported backend)
     or a database statement failed. Messages never carry a URL's password.
 ├── LeaseLost
@@ -24,14 +24,19 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from connectors.errors import ConnectorError
+
 if TYPE_CHECKING:
     from connectors.store.locks import LockInfo
 
 REDACTED = "***"
 
 
-class StoreError(Exception):
-    """The store could not be opened or a statement against it failed."""
+class StoreError(ConnectorError):
+    """The store could not be opened or a statement against it failed.
+
+    A branch of its own under ConnectorError: neither a service's configuration nor a
+    network hiccup, so code that marks a service call failed must let it through."""
 
 
 class LeaseLost(StoreError):
