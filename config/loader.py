@@ -8,12 +8,15 @@ the key, so the CLI can print it and exit with code 2 instead of a traceback.
 from __future__ import annotations
 
 import os
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
+from config.environment import unparsable_variables
 from config.settings import Settings
 
 CONFIG_ENV = "KAMSYNC_CONFIG"
@@ -36,10 +39,32 @@ def load_settings(path: Path | str | None = None) -> Settings:
     """Read and validate the configuration (file values, then env overrides)."""
     file = config_path(path)
     data = _read_toml(file)
+    unparsable = unparsable_variables()
+    if unparsable:
+        raise ConfigError("\n".join(unparsable))
     try:
         return Settings(**data)
     except ValidationError as exc:
         raise ConfigError(_describe(file, exc)) from None
+    except SettingsError as exc:  # an env value pydantic-settings cannot decode
+        raise ConfigError(f"environment: {exc}") from None
+
+
+def check_local_dir(settings: Settings) -> Path:
+    """Create `[reports] local_dir` if needed and prove a file can be written there, so a
+    cycle stops before it writes anything rather than after the push; ConfigError if not."""
+    folder = Path(settings.reports.local_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".kamsync-write-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(
+            f"[reports] local_dir: {folder} is not a writable folder ({reason}); "
+            "set local_dir (or env KAMSYNC_REPORTS__LOCAL_DIR) to one kamsync may write"
+        ) from None
+    return folder
 
 
 def _read_toml(file: Path) -> dict[str, Any]:

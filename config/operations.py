@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 
 class _Section(BaseModel):
@@ -21,6 +21,15 @@ def check_timezone(value: str) -> str:
             f"unknown time zone {value!r}; use an IANA name like 'Europe/Berlin'"
         ) from None
     return value
+
+
+def check_base_url(url: HttpUrl) -> HttpUrl:
+    """An https base URL (msal and Graph refuse plain http) without query or fragment."""
+    if url.scheme != "https":
+        raise ValueError(f"{url} must start with https:// (sign-in and Graph refuse http)")
+    if url.query or url.fragment:
+        raise ValueError(f"{url} must be a base URL, without ?query or #fragment")
+    return url
 
 
 def check_addresses(values: list[str], what: str) -> list[str]:

@@ -28,6 +28,7 @@ from config.operations import (
     RuntimeSettings,
     ScheduleSettings,
     check_addresses,
+    check_base_url,
     check_timezone,
 )
 
@@ -174,6 +175,11 @@ class M365Settings(Section):
     #: Concurrent Graph requests per mailbox from one process (Outlook allows 4).
     max_concurrency_per_mailbox: int = Field(default=4, ge=1, le=4)
 
+    @field_validator("authority_url", "graph_url")
+    @classmethod
+    def _https_base(cls, value: HttpUrl) -> HttpUrl:
+        return check_base_url(value)
+
     @field_validator("mailboxes")
     @classmethod
     def _lower_mailboxes(cls, value: list[str]) -> list[str]:
@@ -253,6 +259,13 @@ class ReportSettings(Section):
 class HttpSettings(Section):
     #: PEM bundle to trust (system roots plus a private CA, e.g. the sandbox's).
     ca_bundle: Path | None = None
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _readable_bundle(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value}: no such file (a PEM bundle of trusted CAs)")
+        return value
 
 
 class Settings(BaseSettings):

@@ -1,12 +1,13 @@
 """The `kamsync` command line.
 
     kamsync run cycle [--config FILE] [--dry-run] [--mailbox M ...] [--skip-push]
-                      [--report-date YYYY-MM-DD]
+                      [--report-date YYYY-MM-DD] [--verbose]
     kamsync sandbox up [--preset tiny|demo|medium|large] [--state-dir DIR] [--reset]
                        [--salesforce-port N] [--graph-port N] [--graph-budget N]
                        [--latency-ms N]
     kamsync demo
     kamsync config check [--config FILE]
+    kamsync verify [--config FILE]
     kamsync serve [--config FILE] [--state-dir DIR] [--port N] [--sandbox]
     kamsync deployments yaml [--config FILE] [--pool NAME] [--directory DIR]
     kamsync blocks register
@@ -14,7 +15,10 @@
     kamsync blocks check [--config FILE]
 
 User mistakes end with one message and a non-zero code, never a traceback:
-2 for configuration, 1 for a service or store that cannot be used.
+2 for configuration, 1 for a service or store that cannot be used. Prefect's traceback
+of a failed run stays in its run logs (`--verbose` shows it here too). Every file kamsync
+creates is private to its user (umask 077), and a `KAMSYNC_` variable that names no
+setting is reported.
 """
 
 from __future__ import annotations
@@ -25,14 +29,18 @@ from typing import Annotated, Any
 
 import typer
 
-from config.loader import config_path, load_settings
+from config.loader import check_local_dir, config_path, load_settings
+from connectors.store.errors import redact_url
 from flows.cli_operations import blocks_app, deployments_app, serve
 from flows.cli_support import (
     ConfigOption,
     console,
+    hide_prefect_tracebacks,
     quiet_prefect_console,
+    restrict_new_files,
     say_error,
     user_errors,
+    warn_unknown_variables,
 )
 
 app = typer.Typer(
@@ -67,20 +75,25 @@ def run_cycle(
         datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="Compute deadlines and report for this day."),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Also print Prefect's traceback when a run fails.")
+    ] = False,
 ) -> None:
     """Sync, reconcile, push To Do tasks and publish the report, once."""
     with user_errors():
-        load_settings(config)  # fail fast, before Prefect starts
+        check_local_dir(load_settings(config))  # fail fast, before Prefect starts
         summary = execute_cycle(
             config_path(config), dry_run, mailboxes=mailbox, skip_push=skip_push,
-            report_date=report_date.date() if report_date else None,
+            report_date=report_date.date() if report_date else None, verbose=verbose,
         )  # fmt: skip
     from flows.console import print_summary
 
     print_summary(console, summary)
 
 
-def execute_cycle(config_file: Path, dry_run: bool, **options: Any) -> dict[str, Any]:
+def execute_cycle(
+    config_file: Path, dry_run: bool, *, verbose: bool = False, **options: Any
+) -> dict[str, Any]:
     """Run the `kam-cycle` flow in this process with a live progress display; a cycle
     that found another one running ends here with that run named, exit code 1."""
     quiet_prefect_console()
@@ -88,7 +101,12 @@ def execute_cycle(config_file: Path, dry_run: bool, **options: Any) -> dict[str,
 
     from flows.console import CycleProgress
     from flows.cycle import kam_cycle
+    from flows.ephemeral import start_temporary_server
     from flows.progress import listening
+
+    if not verbose:
+        hide_prefect_tracebacks()
+    start_temporary_server()  # before any Prefect client starts one that would outlive us
 
     try:
         with CycleProgress(console) as display, listening(display):
@@ -100,18 +118,32 @@ def execute_cycle(config_file: Path, dry_run: bool, **options: Any) -> dict[str,
     return summary
 
 
+@app.command("verify")
+def verify(config: ConfigOption = None) -> None:
+    """Compare the store with Salesforce and Microsoft 365 (reads only); exit 1 if off."""
+    from flows.verify import print_findings, verify_config
+
+    with user_errors():
+        findings = verify_config(config)
+    print_findings(console, findings)
+    if findings:
+        raise typer.Exit(1)
+
+
 @config_app.command("check")
 def config_check(config: ConfigOption = None) -> None:
     """Validate the configuration and show what it points at (secrets hidden)."""
     with user_errors():
         settings = load_settings(config)
+        local_dir = check_local_dir(settings)
     console.print(f"{config_path(config)}: OK")
     console.print(
         f"  Salesforce  {settings.salesforce.login_url} (API v{settings.salesforce.api_version})"
     )
     console.print(f"  Graph       {settings.m365.graph_url} tenant {settings.m365.tenant_id}")
     console.print(f"  Mailboxes   {', '.join(settings.m365.mailboxes)}")
-    console.print(f"  Store       {settings.store.url}")
+    console.print(f"  Store       {redact_url(settings.store.url)}")  # a DB password stays hidden
+    console.print(f"  Local dir   {local_dir} (writable)", soft_wrap=True)
 
 
 def require_sandbox_extra() -> None:
@@ -207,6 +239,8 @@ def demo(
 
 
 def main() -> None:
+    restrict_new_files()
+    warn_unknown_variables()
     app()
 
 

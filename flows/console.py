@@ -86,7 +86,9 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         ),
         _report_line(summary["report"]),
         f"Local copy: {summary['report']['local_path']}",
-        _digest_line(summary["digest"]),
+        summary["digest"].get("note") or _digest_line(summary["digest"]),
+        f"Data issues: {len(summary.get('data_issues', []))} CRM records skipped, clipped or "
+        "reinterpreted (listed in the workbook's Data issues sheet)",
         f"API calls: Salesforce {summary['api_calls']['salesforce']}, "
         f"Microsoft Graph {summary['api_calls']['graph']}",
     ]

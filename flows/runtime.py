@@ -79,6 +79,8 @@ class Runtime:
         self.settings = settings
         #: whom the outbox operations this run claims are leased to
         self.lease_owner = lease_owner or f"kamsync-{uuid4().hex}"
+        #: the store's run row of this run (its own calls are not "earlier runs'")
+        self.run_id: int | None = None
         self.connections = connections or Connections(settings)
         self._elsewhere: Counter[str] = Counter()
         self._elsewhere_lock = threading.Lock()
@@ -111,12 +113,14 @@ class Runtime:
         return self.connections.client("graph", lambda: GraphClient(self.settings.m365))
 
     def calls_today(self, service: str) -> int:
-        """API calls earlier runs made to `service` since 00:00 UTC (the daily budget)."""
+        """API calls other runs made to `service` since 00:00 UTC (the daily budget): finished
+        ones, and running or crashed ones as far as they recorded them."""
         runs = self.store.runs()
-        if runs.empty:
-            return 0
         today = datetime.now(UTC).date()
-        started_today = runs[runs["started_at"].map(lambda at: at.date() == today)]
+        others = runs[runs["id"] != self.run_id]
+        if others.empty:
+            return 0
+        started_today = others[others["started_at"].map(lambda at: at.date() == today).astype(bool)]
         return int(
             sum(
                 (summary or {}).get("api_calls", {}).get(service, 0)

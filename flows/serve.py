@@ -3,7 +3,8 @@
 With no `PREFECT_API_URL` it starts a Prefect server of its own (its own
 PREFECT_HOME under the state folder, bound to 127.0.0.1), waits until the server
 answers, and stops it on exit; with one, it serves against that server. SIGINT and
-SIGTERM stop it cleanly: the served runs end, then the server, with no process left.
+SIGTERM stop it cleanly: the served runs end, then the server, with no process left;
+a SIGKILL of kamsync stops the server through its death signal (flows/ephemeral.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from types import FrameType
 from typing import Any
 
 import requests
+
+from flows.ephemeral import die_with_parent
 
 STARTUP_SECONDS = 90.0
 
@@ -47,6 +50,7 @@ class LocalPrefectServer:
                 f"port {self.port} is taken; pass --port N or set PREFECT_API_URL to a server"
             )
         self.home.mkdir(parents=True, exist_ok=True)
+        self.home.chmod(0o700)  # its database holds run parameters, logs and results
         # The UI is told where its API is: `--port` alone would leave it asking port 4200.
         env = {**os.environ, "PREFECT_HOME": str(self.home.resolve()),
                "PREFECT_SERVER_UI_API_URL": self.api_url,
@@ -56,10 +60,13 @@ class LocalPrefectServer:
                    "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
         with (self.home / "server.log").open("wb") as log:
             # A session of its own: a Ctrl-C in the terminal reaches kamsync, which then
-            # stops the server after the served runs, not both at once.
+            # stops the server after the served runs, not both at once. A death signal:
+            # if kamsync is killed outright (SIGKILL), the server stops too.
+            parent = os.getpid()
             self._process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=lambda: die_with_parent(parent),
+            )  # fmt: skip
         self._wait_until_healthy()
         return self
 

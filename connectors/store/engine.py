@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -61,11 +62,16 @@ def _check_backend(url: URL) -> None:
 
 
 def _create_parent_dir(url: URL) -> None:
-    """Create the folder of a SQLite file so a fresh install needs no manual step."""
+    """Create the folder of a SQLite file so a fresh install needs no manual step, and the
+    file itself readable by its user only."""
     database = url.database
     if not database or database == ":memory:" or url.query.get("uri"):
         return
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The mirror holds CRM data: create the file for its user alone, whatever the umask
+    # (SQLite gives its -wal and -shm files the same mode).
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _set_sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:

@@ -221,6 +221,22 @@ class Store:
         with self._transaction() as connection:
             run_log.finish_run(connection, run_id, status, summary)
 
+    def record_progress(self, run_id: int, progress: dict[str, Any]) -> bool:
+        """Merge `progress` into a running run's summary (a sign of life that the budget
+        and a later crash report can read); False when the run is not running any more."""
+        with self._transaction() as connection:
+            return run_log.record_progress(connection, run_id, progress)
+
+    def running_runs(self, flow: str) -> list[tuple[int, Any, dict[str, Any]]]:
+        """(id, started_at, summary) of the runs of `flow` still marked running."""
+        with self._transaction() as connection:
+            return run_log.running_runs(connection, flow)
+
+    def mark_crashed(self, run_id: int, reason: str) -> bool:
+        """Close a running run whose process died, keeping its summary; False if not running."""
+        with self._transaction() as connection:
+            return run_log.mark_crashed(connection, run_id, reason)
+
     def runs(self, flow: str | None = None) -> pd.DataFrame:
         """Runs newest first: id, flow, started_at, finished_at, status, summary."""
         with self._transaction() as connection:
