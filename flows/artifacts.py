@@ -4,6 +4,7 @@ one-paragraph outcome with a link to the report in OneDrive."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
@@ -47,6 +48,29 @@ def publish_mailbox_table(
     )  # fmt: skip
 
 
+#: Rows shown in the Prefect UI; the workbook's "Data issues" sheet holds them all.
+DATA_ISSUE_ROWS = 500
+DATA_ISSUES_ARTIFACT = "kamsync-data-issues"
+
+
+def publish_data_issues(issues: Sequence[dict[str, Any]]) -> None:
+    """The CRM records kamsync skipped, clipped or reinterpreted this run, and why."""
+    shown = list(issues[:DATA_ISSUE_ROWS])
+    more = len(issues) - len(shown)
+    create_table_artifact(
+        key=DATA_ISSUES_ARTIFACT,
+        table=[
+            {"object": row["object"], "record id": row["record_id"], "field": row["field"],
+             "value": row["value"], "what was wrong": row["problem"],
+             "what kamsync did": row["action"]}
+            for row in shown
+        ] or [{"object": "", "record id": "", "field": "", "value": "",
+               "what was wrong": "no data issues", "what kamsync did": ""}],
+        description=f"{len(issues)} CRM records kamsync skipped, clipped or reinterpreted"
+        + (f" ({more} more in the workbook's Data issues sheet)" if more else ""),
+    )  # fmt: skip
+
+
 def report_link(report: ReportResult) -> str:
     """Markdown for the report: its OneDrive page when uploaded, else the local copy."""
     if report.web_url:
@@ -58,6 +82,7 @@ def publish_cycle(summary: CycleSummary) -> None:
     """The cycle's tables, its To Do plan and its outcome."""
     publish_pull_table(summary.objects)
     publish_mailbox_table(summary.mailboxes, summary.calendars)
+    publish_data_issues(summary.data_issues)
     if summary.planned:
         create_table_artifact(
             key="kam-cycle-todo-plan",
@@ -71,7 +96,9 @@ def publish_cycle(summary: CycleSummary) -> None:
             f"({summary.overdue} overdue) · To Do: **{summary.tasks_created}** created, "
             f"{summary.tasks_updated} updated, {summary.tasks_completed} completed, "
             f"{summary.tasks_in_place} already in place · report: {report_link(summary.report)}"
-            f" · digest: {summary.digest.status}"
+            f" · digest: {summary.digest.note or summary.digest.status}"
+            f" · data issues: {len(summary.data_issues)}"
+            + (f" · **{failed} To Do writes failed**" if (failed := summary.tasks_failed) else "")
         ),
         description="kam-cycle outcome",
     )

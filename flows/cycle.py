@@ -11,11 +11,12 @@ from prefect.client.schemas.objects import State
 
 from flows.alerts import DEPLOYED_FLOW_OPTIONS
 from flows.artifacts import publish_cycle
+from flows.crashpoints import crash_point
 from flows.fanout import for_each
 from flows.guard import GuardedRun, run_guarded, run_settings
 from flows.parameters import CONFIG_FILE, DRY_RUN, MAILBOXES, REPORT_DATE, SKIP_PUSH
 from flows.pull_salesforce import pull_salesforce
-from flows.push import push_todo, todo_operations
+from flows.push import push_todo, raise_for_failed_writes, todo_operations
 from flows.reconcile import Analysis, reconcile
 from flows.report import publish_report, send_digest
 from flows.summary import CycleSummary, summarise
@@ -36,14 +37,18 @@ def kam_cycle(
     """Pull Salesforce and Microsoft 365, reconcile, push To Do tasks, publish the report.
 
     Secrets stay in the config file, the environment or credential blocks, never in
-    run parameters. A second cycle started while one runs on the same store ends
-    Cancelled, naming the run that holds it.
+    run parameters. A run whose To Do writes partly failed publishes its report and digest,
+    then ends Failed naming how many writes failed; the next run retries them. A second
+    cycle started while one runs on the same store ends Cancelled, naming the run that
+    holds it.
     """
     settings = run_settings(config_file, mailboxes)
 
     def body(guard: GuardedRun) -> dict[str, Any]:
         summary = _cycle(guard, dry_run, skip_push, report_date or date.today())
         publish_cycle(summary)
+        crash_point("cycle.finishing")
+        raise_for_failed_writes(summary.pushes)  # the run fails; the outbox keeps them
         return summary.to_json()
 
     return run_guarded(KAM_CYCLE, settings, body)
@@ -58,6 +63,7 @@ def _cycle(guard: GuardedRun, dry_run: bool, skip_push: bool, today: date) -> Cy
     pushes = []
     if not (dry_run or skip_push):
         runtime.store.enqueue(todo_operations(analysis.todo_plan))
+        crash_point("outbox.planned")
         kams, workers = runtime.settings.m365.mailboxes, runtime.settings.runtime.max_workers
         pushes = for_each(push_todo, runtime, kams, max_workers=workers)
         guard.renew()

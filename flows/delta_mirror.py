@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from connectors.m365.delta import DeltaBatch, DeltaReset, DeltaState, unseen_ids
 from connectors.store import Store
+from flows.crashpoints import crash_point
 from flows.progress import step
 
 
@@ -80,6 +81,7 @@ def _apply(store: Store, stream: Stream, since: str | None) -> StreamResult:
             "m365", stream.object_name, batch.rows, id_column="id", modstamp_column=None,
             watermark=(stream.name, batch.watermark),
         )  # fmt: skip
+        crash_point("m365.page_mirrored")
         result.changed += len(batch.rows)
         state = batch.state
         if state.full and state.done:

@@ -8,6 +8,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.m365.calendar import read_events
+from flows.crashpoints import crash_point
 from flows.delta_mirror import Stream, stream_name, sync_stream
 from flows.progress import step
 from flows.runtime import Runtime
@@ -32,6 +33,7 @@ def pull_calendar(runtime: Runtime, mailbox: str) -> CalendarPull:
     (`read_events`); a full round's sweep spares events before its window.
     """
     result = sync_stream(runtime.store, calendar_stream(runtime, mailbox))
+    crash_point("m365.calendar_pulled")
     pull = CalendarPull(mailbox, result.changed, result.removed, resynced=result.resyncs > 0)
     resync = " (full resync: Graph dropped the sync state)" if pull.resynced else ""
     step("pull", f"{mailbox}: {pull.events} events written, {pull.removed} removed{resync}")

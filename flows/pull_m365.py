@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.m365 import FOLDERS, read_messages
 from connectors.m365.todo_sync import read_lists, read_tasks
 from connectors.store import Store, TaskLink
+from flows.crashpoints import crash_point
 from flows.delta_mirror import Stream, StreamResult, stream_name, sync_stream
 from flows.progress import step
 from flows.runtime import Runtime
@@ -45,6 +46,7 @@ def pull_mailbox(runtime: Runtime, mailbox: str) -> MailboxPull:
         mail.add(result)
     todo = sync_todo(runtime, mailbox)
     linked = link_tasks(runtime.store, mailbox)
+    crash_point("m365.mailbox_pulled")
     step(
         "pull", f"{mailbox} To Do: {todo.changed} changed, {todo.removed} removed, {linked} linked"
     )

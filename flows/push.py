@@ -1,16 +1,18 @@
 """Push: turn the To Do plan into outbox operations and apply them exactly once.
 
 Kinds: todo.create (keyed `todo:{mailbox}:{sf_id}`), todo.update (the key names the
-new title and due date) and todo.complete. A mailbox's pending operations go to
+new title and due date and the record's SystemModstamp, so a change back to an earlier
+value is applied too) and todo.complete. A mailbox's pending operations go to
 Graph as JSON $batch calls of 20 and each is marked done or failed on its own; a
 create whose earlier attempt did reach To Do adopts that task instead of making a
 second, and an update or completion of a task the user deleted is done (nothing
-to change).
+to change). Writes that failed stay in the outbox; `raise_for_failed_writes` turns them
+into a failed run, so a partial push never looks like success.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,7 +21,13 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from connectors.errors import BudgetExhausted, ConnectorConfigError, ConnectorError
+from connectors.errors import (
+    BudgetExhausted,
+    ConnectorConfigError,
+    ConnectorError,
+    RetriableError,
+    redact,
+)
 from connectors.m365 import TodoTask, default_list_id
 from connectors.m365.todo import (
     TaskWrite,
@@ -28,6 +36,7 @@ from connectors.m365.todo import (
     write_tasks,
 )
 from connectors.store import Operation, Store
+from flows.crashpoints import crash_point
 from flows.progress import step
 from flows.runtime import Runtime
 
@@ -76,6 +85,25 @@ class TodoPush:
     failed: int
     updated: int = 0
     completed: int = 0
+    #: the reason the first failed write gave (None when none failed)
+    first_error: str | None = None
+
+
+class TodoWritesFailed(RetriableError):
+    """Some To Do writes failed; they stay in the outbox and the next run retries them."""
+
+
+def raise_for_failed_writes(pushes: Sequence[TodoPush]) -> None:
+    """Raise TodoWritesFailed naming how many writes failed and the first reason."""
+    failed = sum(push.failed for push in pushes)
+    if not failed:
+        return
+    first = next((push.first_error for push in pushes if push.first_error), None)
+    reason = f" (first: {redact(first)})" if first else ""
+    raise TodoWritesFailed(
+        f"{failed} To Do write{'s' if failed != 1 else ''} failed{reason}; they stay in "
+        "the outbox and the next run retries them"
+    )
 
 
 @task(name="push-todo", task_run_name="push To Do of {mailbox}", cache_policy=NO_CACHE)
@@ -94,6 +122,7 @@ def push_todo(runtime: Runtime, mailbox: str) -> TodoPush:
         )
     }
     counts = dict.fromkeys(("created", "adopted", "updated", "completed", "failed"), 0)
+    errors: list[str] = []
     unlinked = [op for op in pending if op.kind != TODO_CREATE and _link(tasks, op) is None]
     for op in unlinked:  # nothing kamsync knows of to change
         store.mark_done(op.key, {"task_id": None, "gone": True}, owner=owner)
@@ -115,12 +144,18 @@ def push_todo(runtime: Runtime, mailbox: str) -> TodoPush:
             for op in chunk:
                 store.mark_failed(op.key, str(exc), owner=owner)
             counts["failed"] += len(chunk)
+            errors.append(str(exc))
             continue
+        crash_point("push.batch_sent")
         for op in chunk:
             result = results[op.key]
-            counts[_record(store, mailbox, owner, op, result)] += 1
+            outcome = _record(store, mailbox, owner, op, result)
+            counts[outcome] += 1
+            if outcome == "failed":
+                errors.append(result.error or "no task id in Graph's answer")
             if op.kind == TODO_CREATE and result.ok and result.task_id:
                 in_place[op.payload["external_id"]] = result.task_id
+        crash_point("push.batch_marked")
     step(
         "push",
         f"{mailbox}: {counts['created']} To Do tasks created, {counts['adopted']} found in place, "
@@ -128,7 +163,7 @@ def push_todo(runtime: Runtime, mailbox: str) -> TodoPush:
     )
     return TodoPush(
         mailbox, counts["created"], counts["adopted"], counts["failed"],
-        counts["updated"], counts["completed"],
+        counts["updated"], counts["completed"], errors[0] if errors else None,
     )  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -22,6 +22,7 @@ from transforms import (
     select_key_accounts,
     unassigned_deadlines,
 )
+from transforms.data_issues import DATA_ISSUE_COLUMNS, data_issues
 from transforms.meetings import EVENT_COLUMNS, meetings_by_account
 from transforms.todo_plan import closed_record_ids, linked_task_states
 
@@ -39,6 +40,10 @@ class Analysis:
     unassigned: pd.DataFrame
     #: per key account, the last meeting held with the client and the next one booked
     meetings: pd.DataFrame
+    #: CRM records kamsync had to skip, clip or reinterpret (`transforms.data_issues`)
+    data_issues: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(DATA_ISSUE_COLUMNS))
+    )
 
 
 def mirror_frame(store: Store, source: str, name: str, columns: list[str]) -> pd.DataFrame:
@@ -94,9 +99,11 @@ def reconcile(runtime: Runtime, today: date, instance_url: str) -> Analysis:
         deadlines, links, mailboxes=mailboxes, instance_url=instance_url, closed_ids=closed
     )
     unassigned = unassigned_deadlines(deadlines, mailboxes)
+    issues = data_issues(tables)
     step(
         "reconcile",
         f"{len(key_accounts)} key accounts, {len(deadlines)} deadlines "
-        f"({int(deadlines['overdue'].sum()) if len(deadlines) else 0} overdue)",
+        f"({int(deadlines['overdue'].sum()) if len(deadlines) else 0} overdue), "
+        f"{len(issues)} data issues",
     )
-    return Analysis(key_accounts, deadlines, engagement, plan, unassigned, meetings)
+    return Analysis(key_accounts, deadlines, engagement, plan, unassigned, meetings, issues)

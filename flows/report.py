@@ -14,7 +14,8 @@ from prefect.cache_policies import NO_CACHE
 from connectors.errors import ConnectorError
 from connectors.m365 import Attachment, send_mail, upload_file
 from connectors.m365.workbook import read_table
-from connectors.store import Operation
+from connectors.store import Operation, StoreError
+from flows.crashpoints import crash_point
 from flows.progress import run_logger, step
 from flows.reconcile import Analysis, mirror_frame
 from flows.runtime import Runtime
@@ -55,6 +56,7 @@ def publish_report(
         goals=goals,
         goal_problems=goal_problems,
         meetings=analysis.meetings,
+        data_issues=analysis.data_issues,
     )
     name = f"key-accounts-{today.isoformat()}.xlsx"
     local = Path(settings.reports.local_dir) / name
@@ -65,6 +67,7 @@ def publish_report(
         return ReportResult(str(local), None, None)
     folder = settings.reports.onedrive_folder
     uploaded = upload_file(runtime.graph, settings.reports.drive_user, folder, name, content)
+    crash_point("report.uploaded")
     step("report", f"workbook uploaded to OneDrive {uploaded.path}")
     return ReportResult(str(local), uploaded.path, uploaded.web_url)
 
@@ -100,9 +103,11 @@ def kam_goals(runtime: Runtime, today: date) -> tuple[pd.DataFrame, pd.DataFrame
 @dataclass(frozen=True)
 class DigestResult:
     key: str
-    status: str  # "sent", "already sent", "would send"
+    status: str  # "sent", "already sent", "would send", "left to another run"
     recipients: tuple[str, ...]
     subject: str
+    #: why it was not sent now, in the user's words (None when it was sent)
+    note: str | None = None
 
 
 @task(name="send-digest", cache_policy=NO_CACHE)
@@ -139,26 +144,39 @@ def send_digest(
             )
         ]
     )
+    crash_point("digest.enqueued")
     operation = store.operation(key)
     if operation is not None and operation.status == "done":
         step("report", f"digest of {today} already sent")
         return DigestResult(key, "already sent", recipients, subject)
     owner = runtime.lease_owner
+    sent_now: dict[str, bool] = {}
     for pending in store.claim(owner, [MAIL_SEND], runtime.lease_seconds):
         try:
-            _send(runtime, pending)
+            sent_now[pending.key] = _send(runtime, pending)
+        except StoreError:  # the store failed, not the mail: do not record the mail failed
+            raise
         except ConnectorError as exc:
             store.mark_failed(pending.key, str(exc), owner=owner)
             raise
+    crash_point("digest.marked")
     sent = store.operation(key)
     if sent is None or sent.status != "done":  # another live run holds its lease
-        step("report", f"digest of {today} is being sent by another run")
-        return DigestResult(key, "left to another run", recipients, subject)
+        note = f"digest of {today} is being sent by another run"
+        step("report", note)
+        return DigestResult(key, "left to another run", recipients, subject, note)
+    if not sent_now.get(key, False):
+        # Found in Sent Items (an earlier run sent it, then died) or sent by another run.
+        where = "in Sent Items" if key in sent_now else "sent by another run"
+        note = f"digest of {today} already {where}, not sent again"
+        step("report", note)
+        return DigestResult(key, "already sent", recipients, subject, note)
     step("report", f"digest sent to {len(recipients)} recipients")
     return DigestResult(key, "sent", recipients, subject)
 
 
-def _send(runtime: Runtime, operation: Operation) -> None:
+def _send(runtime: Runtime, operation: Operation) -> bool:
+    """Send the mail once; False when it was already in the sender's Sent Items."""
     payload = operation.payload
     attachment_path = Path(payload["attachment"])
     attachments = (
@@ -166,7 +184,7 @@ def _send(runtime: Runtime, operation: Operation) -> None:
         if attachment_path.exists()
         else []
     )
-    send_mail(
+    sent = send_mail(
         runtime.graph,
         payload["sender"],
         payload["recipients"],
@@ -175,6 +193,7 @@ def _send(runtime: Runtime, operation: Operation) -> None:
         attachments=attachments,
         idempotency_key=operation.key,
     )
-    runtime.store.mark_done(
-        operation.key, {"sent_at": datetime.now(UTC).isoformat()}, owner=runtime.lease_owner
-    )
+    crash_point("digest.sent")
+    outcome = {"sent_at": datetime.now(UTC).isoformat()} if sent else {"in_sent_items": True}
+    runtime.store.mark_done(operation.key, outcome, owner=runtime.lease_owner)
+    return sent

@@ -37,6 +37,8 @@ class CycleSummary:
     digest: DigestResult
     api_calls: dict[str, int]
     planned: list[dict[str, Any]] = field(default_factory=list)
+    #: CRM records kamsync skipped, clipped or reinterpreted (the "Data issues" table)
+    data_issues: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def tasks_created(self) -> int:
@@ -50,11 +52,16 @@ class CycleSummary:
     def tasks_completed(self) -> int:
         return sum(push.completed for push in self.pushes)
 
+    @property
+    def tasks_failed(self) -> int:
+        return sum(push.failed for push in self.pushes)
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["tasks_created"] = self.tasks_created
         data["tasks_updated"] = self.tasks_updated
         data["tasks_completed"] = self.tasks_completed
+        data["tasks_failed"] = self.tasks_failed
         return data
 
 
@@ -93,6 +100,10 @@ def summarise(
         digest=digest,
         api_calls=api_calls,
         planned=_planned_rows(to_create),
+        data_issues=[
+            {str(key): value for key, value in row.items()}
+            for row in analysis.data_issues.to_dict("records")
+        ],
     )
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from transforms.frames import (
     as_python_dates,
+    column_or,
     day_timestamp,
     require_columns,
     to_bool,
@@ -43,9 +44,12 @@ DEADLINE_COLUMNS = (
     "owner_email",
     "amount",
     "record_path",
+    "version",
 )
 # What each kind builder returns before the shared columns are added.
-_ITEM_COLUMNS = ("sf_id", "sobject", "kind", "account_id", "title", "due", "amount")
+_ITEM_COLUMNS = ("sf_id", "sobject", "kind", "account_id", "title", "due", "amount", "version")
+#: The record's last-change stamp, when the mirror holds one (every field is mirrored by default).
+VERSION_FIELDS = ("SystemModstamp", "LastModifiedDate")
 
 
 def collect_deadlines(
@@ -97,6 +101,7 @@ def task_deadlines(tasks: pd.DataFrame, key_ids: set[str]) -> pd.DataFrame:
         title=subjects[wanted],
         due=to_date(tasks["ActivityDate"])[wanted],
         amount=None,
+        version=record_versions(tasks)[wanted],
     )
 
 
@@ -112,6 +117,7 @@ def opportunity_close_deadlines(opportunities: pd.DataFrame, key_ids: set[str]) 
         title="Close: " + names[wanted],
         due=to_date(opportunities["CloseDate"])[wanted],
         amount=pd.to_numeric(opportunities["Amount"], errors="coerce")[wanted],
+        version=record_versions(opportunities)[wanted],
     )
 
 
@@ -138,6 +144,7 @@ def contract_renewal_deadlines(
         title=pd.Series(titles, index=end_dates[wanted].index, dtype=object),
         due=end_dates[wanted] - pd.Timedelta(days=renewal_notice_days),
         amount=None,
+        version=record_versions(contracts)[wanted],
     )
 
 
@@ -150,6 +157,7 @@ def _items(
     title: pd.Series,
     due: pd.Series,
     amount: pd.Series | None,
+    version: pd.Series,
 ) -> pd.DataFrame:
     """One kind's deadlines in the common pre-finish shape."""
     return pd.DataFrame(
@@ -161,6 +169,7 @@ def _items(
             "title": to_text(title),
             "due": due.astype("datetime64[us]"),
             "amount": amount if amount is not None else float("nan"),
+            "version": to_text(version),
         },
         index=sf_id.index,
         columns=list(_ITEM_COLUMNS),
@@ -185,6 +194,14 @@ def _finish(items: pd.DataFrame, key_accounts: pd.DataFrame, today: dt.date) -> 
     deadlines["due_date"] = as_python_dates(deadlines["due"])
     deadlines["amount"] = _none_when_missing(deadlines["amount"])
     return deadlines.reset_index(drop=True)[list(DEADLINE_COLUMNS)]
+
+
+def record_versions(records: pd.DataFrame) -> pd.Series:
+    """Each record's SystemModstamp (or LastModifiedDate) as text; None where not mirrored."""
+    for field in VERSION_FIELDS:
+        if field in records.columns:
+            return to_text(records[field])
+    return to_text(column_or(records, None, None))
 
 
 def _none_when_missing(amounts: pd.Series) -> pd.Series:

@@ -13,6 +13,8 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from transforms.text import strip_control
+
 CellKind = Literal["text", "money", "percent", "integer", "date", "datetime", "flag"]
 
 NUMBER_FORMATS: dict[CellKind, str] = {
@@ -24,6 +26,8 @@ NUMBER_FORMATS: dict[CellKind, str] = {
 }
 _MIN_WIDTHS: dict[CellKind, int] = {"money": 14, "percent": 9, "date": 11, "datetime": 16}
 _MAX_WIDTH = 50
+#: Excel's 1900 date system cannot show earlier dates (##### or #VALUE!): they go in as text.
+EXCEL_FIRST_DAY = dt.date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -83,14 +87,18 @@ def write_cell(
     kind: CellKind,
     formats: dict[CellKind, Format],
 ) -> None:
-    """Write one value with the writer its kind calls for; missing values become blank cells."""
+    """Write one value with the writer its kind calls for; missing values become blank cells,
+    text is always a string without control characters (never a formula), and dates Excel
+    cannot show are written as ISO text."""
     cell_format = formats.get(kind)
     if _is_missing(value):
         worksheet.write_blank(row, col, None, cell_format)
     elif kind == "text":
-        worksheet.write_string(row, col, str(value), cell_format)
+        worksheet.write_string(row, col, strip_control(str(value)), cell_format)
     elif kind == "flag":
         worksheet.write_boolean(row, col, bool(value), cell_format)
+    elif kind in ("date", "datetime") and not excel_can_show(value):
+        worksheet.write_string(row, col, _iso(value))
     elif kind in ("date", "datetime"):
         worksheet.write_datetime(row, col, excel_datetime(value), cell_format)
     else:
@@ -104,6 +112,17 @@ def excel_datetime(value: dt.date | dt.datetime | pd.Timestamp) -> dt.date | dt.
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
+
+
+def excel_can_show(value: dt.date | dt.datetime | pd.Timestamp) -> bool:
+    """True for dates from 1900-01-01 on (Excel's 1900 date system)."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return bool(day >= EXCEL_FIRST_DAY)
+
+
+def _iso(value: dt.date | dt.datetime | pd.Timestamp) -> str:
+    shown = excel_datetime(value)
+    return shown.isoformat(sep=" ") if isinstance(shown, dt.datetime) else shown.isoformat()
 
 
 def column_width(frame: pd.DataFrame, column: TableColumn) -> int:

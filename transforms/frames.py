@@ -64,6 +64,16 @@ def column_or(frame: pd.DataFrame, column: str | None, default: Any) -> pd.Serie
     return pd.Series([default] * len(frame), index=frame.index, dtype=object)
 
 
+def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """`values` (indexed by a unique key) read at each of `keys`, NaN/NaT where absent.
+
+    Unlike `Series.map` it works for an empty `values` of any dtype (pandas casts an empty
+    mapper to float64, which fails for datetimes: the 0-key-account crash).
+    """
+    found = values.reindex(pd.Index(keys.to_numpy(dtype=object))).to_numpy()
+    return pd.Series(found, index=keys.index)
+
+
 def _is_true(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() == "true"

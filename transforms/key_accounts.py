@@ -115,7 +115,11 @@ def revenue_ranking(
 def trailing_won_revenue(
     opportunities: pd.DataFrame, *, today: dt.date, lookback_days: int
 ) -> pd.Series:
-    """Closed-won Amount per AccountId for CloseDate in (today - lookback_days, today]."""
+    """Closed-won Amount per AccountId for CloseDate in (today - lookback_days, today].
+
+    Negative amounts (credit notes) are left out, so no share exceeds 100 %; the data-issues
+    table lists them.
+    """
     close_dates = to_date(opportunities["CloseDate"])
     end = day_timestamp(today)
     start = end - pd.Timedelta(days=lookback_days)
@@ -125,8 +129,9 @@ def trailing_won_revenue(
         & close_dates.gt(start)
         & close_dates.le(end)
     )
-    amounts = to_number(opportunities["Amount"])[won]
-    return amounts.groupby(opportunities["AccountId"][won]).sum()
+    amounts = to_number(opportunities["Amount"])
+    won &= amounts.ge(0)
+    return amounts[won].groupby(opportunities["AccountId"][won]).sum()
 
 
 def open_pipeline(opportunities: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,11 @@ Actions: "create" (no task linked to the record yet), "in_place" (linked and up 
 date, or its state is unknown — e.g. the user deleted it: it is not recreated),
 "update" (linked, still open, and the CRM changed its title or due date) and
 "complete" (linked, still open, and the CRM record is closed).
+
+Titles are one line of at most 255 characters (`transforms.text.task_title`); a clipped
+title's full text opens the task body. An optional deadline column "version" (the record's
+SystemModstamp) makes each CRM edit an update of its own, so a change back to an earlier
+value (A→B→A) reaches To Do too.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from transforms.deadlines import KIND_LABELS
-from transforms.frames import require_columns, to_bool, to_text
+from transforms.frames import column_or, require_columns, to_bool, to_text
+from transforms.text import task_title
 
 DEADLINE_COLUMNS = (
     "sf_id",
@@ -71,7 +77,8 @@ def plan_todo_tasks(
     `linked_task_states`) updates and completions are planned. Mailboxes are matched
     case-insensitively and written lower-case, so the idempotency key f"todo:{mailbox}:{sf_id}"
     is the same whichever way the CRM or the config spells them; an update's key also names the
-    new values, so each change is applied once.
+    new values and the record's version, so each CRM edit is applied once and a rerun over the
+    same state sends nothing again.
     """
     require_columns(deadlines, "deadlines", DEADLINE_COLUMNS)
     require_columns(existing_links, "existing_links", LINK_COLUMNS)
@@ -84,7 +91,7 @@ def plan_todo_tasks(
             "idempotency_key": "todo:" + mailbox + ":" + mailbox_owned["sf_id"],
             "mailbox": mailbox,
             "sf_id": mailbox_owned["sf_id"],
-            "title": mailbox_owned["title"],
+            "title": [task_title(str(title)) for title in mailbox_owned["title"]],
             "due_date": mailbox_owned["due_date"],
             "importance": [
                 _importance(overdue, days_left)
@@ -102,7 +109,10 @@ def plan_todo_tasks(
         index=mailbox_owned.index,
         columns=list(TODO_PLAN_COLUMNS),
     )
-    plan = _with_updates(plan.reset_index(drop=True), states)
+    versions = pd.Series(
+        [_version(value) for value in column_or(mailbox_owned, "version", None)], dtype=object
+    )
+    plan = _with_updates(plan.reset_index(drop=True), states, versions)
     completions = _completions(states, _normalised(mailboxes), set(closed_ids))
     if completions.empty:
         return plan
@@ -149,8 +159,9 @@ def _states(links: pd.DataFrame) -> pd.DataFrame:
     return open_tasks.drop_duplicates(["mailbox", "external_id"], keep="last")
 
 
-def _with_updates(plan: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
-    """In-place rows whose open task shows another title or due date become updates."""
+def _with_updates(plan: pd.DataFrame, states: pd.DataFrame, versions: pd.Series) -> pd.DataFrame:
+    """In-place rows whose open task shows another title or due date become updates, keyed
+    by record, new values and the record's version (one key per CRM edit)."""
     if plan.empty or states.empty:
         return plan
     by_key = states.set_index(["mailbox", "external_id"])
@@ -164,7 +175,9 @@ def _with_updates(plan: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
         due = row["due_date"].isoformat() if row["due_date"] is not None else None
         if state["title"] != row["title"] or _day(state["due_date"]) != due:
             plan.at[index, "action"] = ACTION_UPDATE
-            change = hashlib.sha256(f"{row['title']}|{due}".encode()).hexdigest()[:12]
+            version = versions.at[index]
+            intent = f"{row['title']}|{due}" + (f"|{version}" if isinstance(version, str) else "")
+            change = hashlib.sha256(intent.encode()).hexdigest()[:12]
             plan.at[index, "idempotency_key"] = f"todo-update:{key[0]}:{key[1]}:{change}"
     return plan
 
@@ -194,6 +207,13 @@ def _day(value: Any) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     return str(value)[:10] if isinstance(value, str) else pd.Timestamp(value).date().isoformat()
+
+
+def _version(value: Any) -> str | None:
+    """The record's version stamp as text; None when the mirror does not hold one."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value)
 
 
 def _date(value: Any) -> Any:
@@ -239,8 +259,11 @@ def _importance(overdue: bool, days_left: int) -> str:
 
 
 def _body(deadline: Mapping[Hashable, Any], link_url: str) -> str:
-    """Plain-text task body: what it is, for which account, how much, and where to open it."""
-    lines = [
+    """Plain-text task body: what it is, for which account, how much, and where to open it;
+    a title To Do would show clipped or changed comes first in full."""
+    title = str(deadline["title"])
+    lines = [title] if task_title(title) != title else []
+    lines += [
         f"Account: {deadline['account_name'] or '(unknown account)'}",
         f"Kind: {KIND_LABELS.get(deadline['kind'], deadline['kind'])}",
     ]

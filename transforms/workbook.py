@@ -10,6 +10,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from transforms.data_issues import DATA_ISSUE_COLUMNS
 from transforms.deadlines import KIND_LABELS
 from transforms.excel_tables import (
     CellKind,
@@ -19,7 +20,7 @@ from transforms.excel_tables import (
     highlight_flagged_rows,
     write_table,
 )
-from transforms.frames import require_columns
+from transforms.frames import lookup, require_columns
 from transforms.goals import PROBLEM_COLUMNS
 from transforms.workbook_goals import add_goal_sheets
 from transforms.workbook_sheets import field_index, printable_sheet, table_bar_chart
@@ -27,6 +28,7 @@ from transforms.workbook_sheets import field_index, printable_sheet, table_bar_c
 SUMMARY_SHEET = "Summary"
 KEY_ACCOUNTS_SHEET = "Key accounts"
 DEADLINES_SHEET = "Deadlines"
+DATA_ISSUES_SHEET = "Data issues"
 CHART_TITLE = "Trailing-12-month revenue by key account"
 CHART_ACCOUNTS = 15
 
@@ -61,6 +63,14 @@ DEADLINE_TABLE = (
     TableColumn("Amount", "amount", "money"),
     TableColumn("Salesforce id", "sf_id"),
 )
+DATA_ISSUE_TABLE = (
+    TableColumn("Object", "object"),
+    TableColumn("Record id", "record_id"),
+    TableColumn("Field", "field"),
+    TableColumn("Value", "value"),
+    TableColumn("What was wrong", "problem"),
+    TableColumn("What kamsync did", "action"),
+)
 _ENGAGEMENT_FIELDS = ("last_email_at", "emails_90d")
 _MEETING_FIELDS = ("last_meeting_at", "next_meeting_at", "next_meeting_subject")
 _ENGAGEMENT_INPUTS = ("account_id", *_ENGAGEMENT_FIELDS)
@@ -93,9 +103,11 @@ def build_workbook(
     goals: pd.DataFrame | None = None,
     goal_problems: pd.DataFrame | None = None,
     meetings: pd.DataFrame | None = None,
+    data_issues: pd.DataFrame | None = None,
 ) -> bytes:
-    """The .xlsx report as bytes: sheets "Summary", "Key accounts" and "Deadlines", and
-    with `goals` (`transforms.goals.attainment`) "Goals" and "Goal issues" too.
+    """The .xlsx report as bytes: sheets "Summary", "Key accounts" and "Deadlines", with
+    `goals` (`transforms.goals.attainment`) "Goals" and "Goal issues" too, and with
+    `data_issues` (`transforms.data_issues`) a "Data issues" sheet.
 
     A naive `generated_at` is taken as UTC, like every timestamp in the workbook.
     """
@@ -132,6 +144,11 @@ def build_workbook(
         add_goal_sheets(
             workbook, goals, problems if goal_problems is None else goal_problems, formats
         )
+    if data_issues is not None:
+        require_columns(data_issues, "data_issues", DATA_ISSUE_COLUMNS)
+        issues_sheet = printable_sheet(workbook, DATA_ISSUES_SHEET)
+        write_table(issues_sheet, data_issues, DATA_ISSUE_TABLE, name="DataIssues",
+                    formats=formats)  # fmt: skip
     workbook.close()
     return buffer.getvalue()
 
@@ -141,8 +158,8 @@ def _accounts_with_engagement(key_accounts: pd.DataFrame, engagement: pd.DataFra
     touches = engagement.drop_duplicates("account_id").set_index("account_id")
     ordered = key_accounts.sort_values("t12m_revenue", ascending=False, kind="stable")
     return ordered.assign(
-        last_email_at=ordered["account_id"].map(touches["last_email_at"]),
-        emails_90d=ordered["account_id"].map(touches["emails_90d"]).fillna(0),
+        last_email_at=lookup(ordered["account_id"], touches["last_email_at"]),
+        emails_90d=lookup(ordered["account_id"], touches["emails_90d"]).fillna(0),
     ).reset_index(drop=True)
 
 
@@ -153,7 +170,7 @@ def _with_meetings(accounts: pd.DataFrame, meetings: pd.DataFrame | None) -> pd.
     require_columns(meetings, "meetings", ("account_id", *_MEETING_FIELDS))
     by_account = meetings.drop_duplicates("account_id").set_index("account_id")
     return accounts.assign(
-        **{field: accounts["account_id"].map(by_account[field]) for field in _MEETING_FIELDS}
+        **{field: lookup(accounts["account_id"], by_account[field]) for field in _MEETING_FIELDS}
     )
 
 
