@@ -8,7 +8,7 @@ STAMP := $(VENV)/.kamsync-installed
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 60
 
-.PHONY: venv demo serve test lint bench bench-graph clean
+.PHONY: venv demo serve test lint bench bench-graph soak clean
 
 venv: $(STAMP)
 
@@ -49,6 +49,13 @@ bench: $(STAMP)
 
 bench-graph: $(STAMP)
 	$(GRAPH_BENCH)
+
+# Kill soak (not in `make test`): SOAK_KILLS cycles on copies of a tiny sandbox, each
+# killed with SIGKILL at a random moment, rerun to completion, checked with `kamsync
+# verify` and compared with a clean cycle's end state; prints kills, reruns, differences.
+SOAK_KILLS ?= 20
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --kills $(SOAK_KILLS)
 
 clean:
 	rm -rf $(VENV) .kamsync out

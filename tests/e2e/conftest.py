@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.cycle_fixtures import clean_cycle, clean_end_state, cycle_seed  # noqa: F401
+
 #: What the `served` fixture hands a test: serve's JSON line, its process, its folder.
 Served = tuple[dict[str, Any], subprocess.Popen[str], Path]
 
