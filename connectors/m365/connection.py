@@ -22,6 +22,7 @@ from O365.utils.token import MemoryTokenBackend
 from config.settings import M365Settings
 from connectors.errors import ConnectorConfigError, redact
 from connectors.m365.app_credential import CertificateCredential, client_credential
+from connectors.m365.retry import Call, execute
 
 # O365 logs every 4xx at ERROR, including the 404s kamsync expects (a folder not
 # created yet); kamsync reports each failure itself, with the call named.
@@ -111,15 +112,12 @@ def open_account(settings: M365Settings) -> GraphAccount:
         request_retries=0,  # not by a fixed sleep or urllib3 retries
         timeout=int(settings.timeout_seconds),
     )
-    # Ask msal directly (not `account.authenticate`) so a refusal keeps its reason.
-    try:
-        result = account.con.msal_client.acquire_token_for_client(scopes=[account.con.scope])
-    except requests.exceptions.SSLError as exc:  # retrying cannot make a certificate trusted
-        raise ConnectorConfigError(
-            f"Microsoft 365 sign-in at {settings.authority_url}: its TLS certificate is not "
-            f"trusted ({redact(str(exc))}); set [http] ca_bundle to a PEM bundle holding the CA "
-            "that issued it"
-        ) from None
+    # Ask msal directly (not `account.authenticate`) so a refusal keeps its reason; a network
+    # failure or an untrusted certificate is decided by the policy table like any call.
+    result = execute(
+        lambda: account.con.msal_client.acquire_token_for_client(scopes=[account.con.scope]),
+        Call(f"sign-in at {settings.authority_url}", "POST", idempotent=True),
+    )
     if not result or "access_token" not in result:
         reason = (result or {}).get("error_description") or (result or {}).get("error")
         raise ConnectorConfigError(

@@ -11,13 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
 import requests
+from simple_salesforce.exceptions import SalesforceError
 
 from config.settings import SalesforceSettings
-from connectors.errors import ConnectorConfigError, RetriableError, redact
+from connectors.errors import ConnectorConfigError
+from connectors.salesforce.retry import run_call
 
 
 @dataclass(frozen=True)
@@ -95,33 +98,43 @@ def _signing_key(settings: SalesforceSettings) -> tuple[bytes, str]:
 
 
 def fetch_token(settings: SalesforceSettings, http: requests.Session) -> SalesforceSession:
-    """Run the configured OAuth flow; errors name the login URL and the keys to check."""
+    """Run the configured OAuth flow; the error policy decides about failures (a network
+    failure is retried, a refusal is configuration) and errors name the keys to check."""
     url = token_url(settings)
     form = token_form(settings)
     try:
-        response = http.post(url, data=form, timeout=settings.timeout_seconds)
-    except requests.exceptions.SSLError as exc:  # retrying cannot make a certificate trusted
-        raise ConnectorConfigError(
-            f"Salesforce login {url}: its TLS certificate is not trusted ({redact(str(exc))}); "
-            "set [http] ca_bundle to a PEM bundle holding the CA that issued it"
-        ) from None
-    except requests.RequestException as exc:
-        raise RetriableError(f"Salesforce login {url} unreachable: {redact(str(exc))}") from None
-    if response.status_code >= 500:
-        raise RetriableError(f"Salesforce login {url} answered {response.status_code}")
-    body = _json_or_empty(response)
-    if response.status_code != 200 or "access_token" not in body:
-        reason = body.get("error_description") or body.get("error") or response.text[:200]
-        raise ConnectorConfigError(
-            f"Salesforce login {url} refused the {settings.auth} sign-in "
-            f"({redact(str(reason))}); check [salesforce] {_KEYS_TO_CHECK[settings.auth]}"
+        body = run_call(
+            lambda: _request_token(http, url, form, settings.timeout_seconds),
+            call=f"login {url}",
+            renew=_refused,
         )
+    except ConnectorConfigError as exc:
+        raise ConnectorConfigError(
+            f"{exc}; check [salesforce] {_KEYS_TO_CHECK[settings.auth]}"
+        ) from None
     instance = str(settings.instance_url or body.get("instance_url") or "").rstrip("/")
     if not instance:
         raise ConnectorConfigError(
             f"Salesforce login {url} returned no instance_url; set [salesforce] instance_url"
         )
     return SalesforceSession(instance_url=instance, access_token=body["access_token"])
+
+
+def _request_token(
+    http: requests.Session, url: str, form: dict[str, str], timeout: float
+) -> dict[str, str]:
+    """POST the sign-in form; an answer without a token raises as any refused call does."""
+    response = http.post(url, data=form, timeout=timeout)
+    body = _json_or_empty(response)
+    if response.status_code != 200 or "access_token" not in body:
+        refusal: Any = body or response.text[:200]  # what from_exception reads the code from
+        raise SalesforceError(url, response.status_code, "oauth2/token", refusal)
+    return body
+
+
+def _refused() -> None:
+    """A sign-in refused with 401 has no session to renew: the credentials are wrong."""
+    raise ConnectorConfigError("Salesforce refused the sign-in (HTTP 401)")
 
 
 _KEYS_TO_CHECK = {

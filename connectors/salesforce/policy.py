@@ -102,6 +102,8 @@ class Rule:
     action: Action
     advice: str
     code: str | None = None
+    #: any of these codes (OAuth's sign-in errors)
+    codes: frozenset[str] = frozenset()
     statuses: frozenset[int] = frozenset()
     exceptions: tuple[type[BaseException], ...] = ()
     job_states: frozenset[str] = frozenset()
@@ -109,6 +111,7 @@ class Rule:
     def matches(self, failure: Failure) -> bool:
         return (
             (self.code is None or failure.code == self.code)
+            and (not self.codes or failure.code in self.codes)
             and (not self.statuses or failure.status in self.statuses)
             and (not self.exceptions or self._raised_by(failure))
             and (not self.job_states or failure.job_state in self.job_states)
@@ -120,6 +123,12 @@ class Rule:
 
 
 SERVER_ERRORS = frozenset(range(500, 600))
+#: The token endpoint's refusals (RFC 6749 plus Salesforce's own): retrying cannot help.
+OAUTH_REFUSALS = frozenset({
+    "invalid_client", "invalid_client_id", "invalid_client_credentials", "invalid_grant",
+    "invalid_request", "unauthorized_client", "unsupported_grant_type", "invalid_scope",
+    "inactive_user", "inactive_org", "invalid_app_access",
+})  # fmt: skip
 RESUMES = "the next run resumes where this one stopped"
 
 #: First match wins: error codes first, then exception types and statuses, then fallbacks.
@@ -128,6 +137,10 @@ RULES: tuple[Rule, ...] = (
          "session policies and [salesforce] client_id and login_url", code="INVALID_SESSION_ID"),
     Rule(Action.STOP_BUDGET, "the org's daily API limit is reached; the pull resumes next run",
          code="REQUEST_LIMIT_EXCEEDED"),
+    Rule(Action.CONFIG, "the sign-in was refused: check the connected app (the OAuth flow "
+         "enabled, its certificate, the user pre-authorised)", codes=OAUTH_REFUSALS),
+    Rule(Action.STOP_BUDGET, "too many sign-ins in the last hour; the next run signs in again",
+         code="rate_limit_exceeded"),
     Rule(Action.CONFIG, "API access is off for this org or user: enable 'API Enabled' on the "
          "integration user's profile (Enterprise edition or above)", code="API_DISABLED_FOR_ORG"),
     Rule(Action.CONFIG, "the integration user lacks access: grant it the object's permissions "
@@ -230,4 +243,6 @@ def first_error(content: Any) -> tuple[str | None, str]:
         first = content[0]
         code = first.get("errorCode") or first.get("statusCode")
         return (str(code) if code else None), str(first.get("message") or "")
+    if isinstance(content, dict) and content.get("error"):  # OAuth's {"error", "error_description"}
+        return str(content["error"]), str(content.get("error_description") or "")
     return None, ""

@@ -69,6 +69,12 @@ def _sub(status: int, code: str, message: str) -> Failure | None:
 CASES: list[tuple[str, Failure | None, Action, type[ConnectorError], str]] = [
     ("expired session", _sf(SalesforceExpiredSession, 401, "INVALID_SESSION_ID",
      "Session expired or invalid"), Action.RENEW_SESSION, ConnectorConfigError, "fresh session"),
+    ("sign-in refused", from_exception(SalesforceError(URL, 400, "oauth2/token",
+     {"error": "invalid_grant", "error_description": "authentication failure"})),  # type: ignore[arg-type]
+     Action.CONFIG, ConnectorConfigError, "connected app"),
+    ("sign-ins rate-limited", from_exception(SalesforceError(URL, 400, "oauth2/token",
+     {"error": "rate_limit_exceeded"})),  # type: ignore[arg-type]
+     Action.STOP_BUDGET, BudgetExhausted, "signs in again"),
     ("daily limit", _sf(SalesforceRefusedRequest, 403, "REQUEST_LIMIT_EXCEEDED",
      "TotalRequests Limit exceeded."), Action.STOP_BUDGET, BudgetExhausted, "resumes next run"),
     ("API off", _sf(SalesforceRefusedRequest, 403, "API_DISABLED_FOR_ORG",
