@@ -28,9 +28,17 @@ _SF_DATETIME = "%Y-%m-%dT%H:%M:%S.%f%z"
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*")
 
 
+#: SOQL's reserved words (and TYPEOF), which no object, field or relationship is named.
+RESERVED = frozenset({
+    "AND", "ASC", "DESC", "EXCLUDES", "FIRST", "FROM", "GROUP", "HAVING", "IN", "INCLUDES",
+    "LAST", "LIKE", "LIMIT", "NOT", "NULL", "NULLS", "OR", "SELECT", "TYPEOF", "WHERE", "WITH",
+})  # fmt: skip
+
+
 def identifier(name: str) -> str:
     """`name` when it is a plain SOQL object or field name; ConnectorConfigError otherwise."""
-    if not _IDENTIFIER.fullmatch(name):
+    reserved = any(part.upper() in RESERVED for part in name.split("."))
+    if reserved or not _IDENTIFIER.fullmatch(name):
         raise ConnectorConfigError(
             f"Salesforce name {name!r} is not an object or field name (letters, digits, "
             "underscores); check [salesforce.objects] in the config"

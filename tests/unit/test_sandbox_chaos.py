@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+import sandbox.graph.chaos as graph_chaos
 from sandbox.chaos import ChaosSwitch, parse_settings
 from sandbox.faults_core import FaultError
-import sandbox.graph.chaos as graph_chaos
 from sandbox.graph.chaos import KINDS
 from sandbox.network_faults import ConnectionDropped
 from tests.unit.test_sandbox_graph_support import TENANT_DOMAIN, TestClient, authorized_client
