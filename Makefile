@@ -26,7 +26,7 @@ serve: $(STAMP)
 	@$(BIN)/kamsync serve --sandbox
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
