@@ -128,15 +128,20 @@ def test_missing_end_is_malformed(org: Org) -> None:
     assert error["errorCode"] == "MALFORMED_QUERY" and "end" in error["message"]
 
 
-def test_address_components_are_described_as_parts_of_the_compound(org: Org) -> None:
-    fields = org.client.get(f"{API}/sobjects/Account/describe", headers=org.headers).json()
+@pytest.mark.parametrize(
+    ("sobject", "prefix"), [("Account", "Billing"), ("Account", "Shipping"), ("Contact", "Mailing")]
+)
+def test_address_components_are_described_as_parts_of_the_compound(
+    org: Org, sobject: str, prefix: str
+) -> None:
+    fields = org.client.get(f"{API}/sobjects/{sobject}/describe", headers=org.headers).json()
     by_name = {field["name"]: field for field in fields["fields"]}
 
     for part in ("Street", "City", "State", "PostalCode", "Country", "Latitude", "Longitude"):
-        assert by_name[f"Billing{part}"]["compoundFieldName"] == "BillingAddress"
-        assert by_name[f"Billing{part}"]["updateable"] is True
-    assert by_name["BillingGeocodeAccuracy"]["compoundFieldName"] == "BillingAddress"
-    assert by_name["BillingAddress"]["updateable"] is False
+        assert by_name[f"{prefix}{part}"]["compoundFieldName"] == f"{prefix}Address"
+        assert by_name[f"{prefix}{part}"]["updateable"] is True
+    assert by_name[f"{prefix}GeocodeAccuracy"]["compoundFieldName"] == f"{prefix}Address"
+    assert by_name[f"{prefix}Address"]["updateable"] is False
 
 
 def test_address_components_select_filter_and_sort(org: Org) -> None:
@@ -170,6 +175,21 @@ def test_writes_go_through_components_and_show_in_the_compound(org: Org) -> None
     assert shown["BillingAddress"]["street"] == "2 Harbour Lane"
     assert shown["BillingAddress"]["city"] == "Bergen"
     assert refused.status_code == 400
+
+
+def test_shipping_components_are_queried_and_written_like_billing(org: Org) -> None:
+    patched = org.client.patch(
+        f"{API}/sobjects/Account/{BOREAL}",
+        json={"ShippingCity": "Stavanger", "ShippingCountry": "Norway"},
+        headers=org.headers,
+    )
+    rows = org.records("SELECT Name, ShippingCity, ShippingAddress FROM Account "
+                       "WHERE ShippingCity = 'Stavanger'")  # fmt: skip
+
+    assert patched.status_code == 204, patched.text
+    assert [(row["Name"], row["ShippingAddress"]["country"]) for row in rows] == [
+        ("Boreal Foods", "Norway")
+    ]
 
 
 def test_userinfo_describes_the_token_user(org: Org) -> None:
