@@ -23,6 +23,7 @@ from sandbox.graph.authority import authority_routes
 from sandbox.graph.batch import batch_routes
 from sandbox.graph.calendar import calendar_routes
 from sandbox.graph.chaos import GraphChaos
+from sandbox.graph.deliveries import delivery_routes
 from sandbox.graph.directory import GraphContext, find_user, find_user_by_address
 from sandbox.graph.drive import drive_routes
 from sandbox.graph.errors import GraphError, handle_graph_error, handle_http_error
@@ -62,6 +63,7 @@ def graph_routes() -> list[BaseRoute]:
         *html_routes(),
         *batch_routes(),
         *sync_admin_routes(),
+        *delivery_routes(),
         *mail_delta_routes(),
         *todo_delta_routes(),
         *send_routes(),
