@@ -124,6 +124,9 @@ def wait_for_the_run_to_end(page: Page) -> str:
 
 def open_the_artifacts(page: Page, shots: Screenshots) -> None:
     """The run's Artifacts tab, then its summary, which tells a dry run by its digest."""
+    # The run page lists artifacts as they were when it loaded; a fast run can end between
+    # two of its refreshes, so look again as a user would (the artifacts exist by now).
+    page.reload()
     page.get_by_role("tab", name="Artifacts").click()
     for key in ARTIFACT_KEYS:
         expect(page.get_by_role("heading", name=key, exact=True)).to_be_visible()
