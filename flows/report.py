@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.errors import ConnectorError
 from connectors.m365 import Attachment, send_mail, upload_file
 from connectors.m365.workbook import read_table
-from connectors.store import Operation, StoreError
+from connectors.store import Operation
 from flows.crashpoints import crash_point
 from flows.progress import run_logger, step
 from flows.reconcile import Analysis, mirror_frame
@@ -152,13 +152,7 @@ def send_digest(
     owner = runtime.lease_owner
     sent_now: dict[str, bool] = {}
     for pending in store.claim(owner, [MAIL_SEND], runtime.lease_seconds):
-        try:
-            sent_now[pending.key] = _send(runtime, pending)
-        except StoreError:  # the store failed, not the mail: do not record the mail failed
-            raise
-        except ConnectorError as exc:
-            store.mark_failed(pending.key, str(exc), owner=owner)
-            raise
+        sent_now[pending.key] = _send(runtime, pending)
     crash_point("digest.marked")
     sent = store.operation(key)
     if sent is None or sent.status != "done":  # another live run holds its lease
@@ -184,15 +178,19 @@ def _send(runtime: Runtime, operation: Operation) -> bool:
         if attachment_path.exists()
         else []
     )
-    sent = send_mail(
-        runtime.graph,
-        payload["sender"],
-        payload["recipients"],
-        payload["subject"],
-        payload["html"],
-        attachments=attachments,
-        idempotency_key=operation.key,
-    )
+    try:
+        sent = send_mail(
+            runtime.graph,
+            payload["sender"],
+            payload["recipients"],
+            payload["subject"],
+            payload["html"],
+            attachments=attachments,
+            idempotency_key=operation.key,
+        )
+    except ConnectorError as exc:  # only Graph's failure marks the mail failed, not the store's
+        runtime.store.mark_failed(operation.key, str(exc), owner=runtime.lease_owner)
+        raise
     crash_point("digest.sent")
     outcome = {"sent_at": datetime.now(UTC).isoformat()} if sent else {"in_sent_items": True}
     runtime.store.mark_done(operation.key, outcome, owner=runtime.lease_owner)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from connectors.errors import RetriableError, redact
+from connectors.errors import ConnectorError, RetriableError, redact
 from connectors.m365.policy import ATTEMPTS, REPEATS, Action, Decision, Failure, Where, decide
 
 T = TypeVar("T")
@@ -44,22 +44,7 @@ def execute(
 ) -> T:
     """Run `send`, doing what the policy decides about each failure until it succeeds or the
     policy gives up (then its error, a `connectors.errors` type, is raised)."""
-    sleep = sleep or time.sleep
-    renewed = False
-    repeats = 0
-    while True:
-        try:
-            return send()
-        except requests.RequestException as exc:
-            decision = decide(failure_of(exc, call, renewed=renewed), repeats)
-        if decision.action in REPEATS and repeats < ATTEMPTS:
-            sleep(decision.wait)
-            repeats += 1
-        elif decision.action is Action.RENEW_TOKEN and renew is not None and not renewed:
-            renew()
-            renewed = True
-        else:
-            raise decision.exception() from None
+    return _run(send, call, renew, sleep or time.sleep, lambda decision: decision.exception())
 
 
 def with_throttling(
@@ -72,20 +57,41 @@ def with_throttling(
     """The repeating half of `execute`, for a caller that handles other answers itself:
     repeats what the policy repeats, raises its `RetriableError` when it gives up on one
     (attempts spent, a write that may have run), lets every other failure through as is."""
-    described = Call(method.upper(), method, idempotent=idempotent)
+
+    def give_up(decision: Decision) -> ConnectorError | None:
+        repeated = decision.action in REPEATS or _gives_up_retriably(decision)
+        return decision.exception() if repeated else None
+
+    return _run(call, Call(method.upper(), method, idempotent=idempotent), None, sleep, give_up)
+
+
+def _run(
+    send: Callable[[], T],
+    call: Call,
+    renew: Callable[[], None] | None,
+    sleep: Callable[[float], None],
+    give_up: Callable[[Decision], ConnectorError | None],
+) -> T:
+    """The one retry loop: repeat, renew once, or raise `give_up`'s error (None: the failure)."""
+    renewed = False
     repeats = 0
     while True:
         try:
-            return call()
+            return send()
         except requests.RequestException as exc:
-            decision = decide(failure_of(exc, described), repeats)
+            decision = decide(failure_of(exc, call, renewed=renewed), repeats)
             if decision.action in REPEATS and repeats < ATTEMPTS:
                 sleep(decision.wait)
                 repeats += 1
                 continue
-            if decision.action in REPEATS or _gives_up_retriably(decision):
-                raise decision.exception() from None
-            raise
+            if decision.action is Action.RENEW_TOKEN and renew is not None and not renewed:
+                renew()
+                renewed = True
+                continue
+            error = give_up(decision)
+            if error is None:
+                raise
+            raise error from None
 
 
 def _gives_up_retriably(decision: Decision) -> bool:
