@@ -17,6 +17,7 @@ KEY_PREFIXES: dict[str, str] = {
     "Contact": "003",
     "Opportunity": "006",
     "Case": "500",
+    "CaseComment": "00a",
     "Contract": "800",
     "Task": "00T",
     "Event": "00U",

@@ -54,7 +54,7 @@ def formula_values(client: SalesforceClient, plan: PullPlan) -> pd.DataFrame:
     rows = [
         row for page in client.query_pages(all_records_query(plan.name, fields)) for row in page
     ]
-    return pd.DataFrame.from_records(rows, columns=fields)
+    return pd.DataFrame(rows, columns=fields, dtype=object)  # values as answered
 
 
 def fields_by_id(
@@ -71,7 +71,7 @@ def fields_by_id(
         soql = by_ids_query(sobject, fields, ids[offset : offset + IDS_PER_QUERY])
         for page in client.query_pages(soql, include_deleted=include_deleted):
             rows.extend(page)
-    return pd.DataFrame.from_records(rows, columns=fields)
+    return pd.DataFrame(rows, columns=fields, dtype=object)  # values as answered
 
 
 def records_by_id(

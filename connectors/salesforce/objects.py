@@ -56,6 +56,11 @@ OBJECTS: tuple[ObjectSpec, ...] = (
             "CreatedDate", "OwnerId",
         ),
     ),
+    ObjectSpec(
+        "CaseComment",
+        ("ParentId", "CommentBody", "IsPublished", "CreatedDate", "CreatedById"),
+        optional=True,
+    ),
     ObjectSpec("Contract", ("AccountId", "ContractNumber", "Status", "EndDate", "OwnerId")),
     ObjectSpec(
         "Task",

@@ -108,8 +108,11 @@ def rest_pull(
 def _complete(
     client: SalesforceClient, plan: PullPlan, records: list[dict[str, Any]], more: list[list[str]]
 ) -> pd.DataFrame:
-    """The page as a frame with every planned field (fetching extra chunks by Id)."""
-    frame = pd.DataFrame.from_records(records)
+    """The page as a frame with every planned field (fetching extra chunks by Id).
+
+    Values stay as the API answered them (object columns): inferred dtypes would turn a
+    page's integers into floats as soon as one record's field is null."""
+    frame = pd.DataFrame(records, dtype=object)
     ids = frame["Id"].tolist()
     for fields in more:
         extra = fields_by_id(client, plan.name, fields, ids, include_deleted=plan.has_is_deleted)

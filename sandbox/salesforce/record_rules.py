@@ -17,6 +17,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "Task": {"Status": "Not Started", "Priority": "Normal"},
     "Case": {"Status": "New", "Priority": "Medium"},
     "Contract": {"Status": "Draft"},
+    "CaseComment": {"IsPublished": False},
 }
 CLOSED_WON, CLOSED_LOST = "Closed Won", "Closed Lost"
 _OBJECT_OF_PREFIX = {prefix: sobject for sobject, prefix in KEY_PREFIXES.items()}

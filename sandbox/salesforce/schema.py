@@ -172,6 +172,11 @@ OBJECTS: dict[str, dict[str, Field]] = {
         "IsEscalated": Field(BOOLEAN, nillable=False),
         "OwnerId": _OWNER,
     },
+    "CaseComment": {
+        "ParentId": Field(REFERENCE, ("Case",), "Parent", updateable=False, nillable=False),
+        "CommentBody": Field(TEXTAREA),
+        "IsPublished": Field(BOOLEAN, nillable=False),
+    },
     "Contract": {
         "AccountId": ref("Account", rel="Account"),
         "ContractNumber": Field(STRING, calculated=True, updateable=False),

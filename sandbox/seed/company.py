@@ -21,6 +21,7 @@ from sandbox.seed.calendar_noise import client_series, personal_entries
 from sandbox.seed.calendars import calendar_events
 from sandbox.seed.catalogue import build_catalogue, product_records
 from sandbox.seed.clock import Clock
+from sandbox.seed.comments import case_comment_records
 from sandbox.seed.correspondence import client_threads, internal_threads
 from sandbox.seed.crm import ClientContact, account_records, contact_records
 from sandbox.seed.domains import spread_domains
@@ -39,6 +40,7 @@ from sandbox.seed.randomness import StageRandom
 from sandbox.seed.records import IdMint
 from sandbox.seed.service import case_records, contract_records
 from sandbox.seed.shared_mail import shared_mailbox_threads
+from sandbox.seed.situations import Situations, choose_accounts, known_situations
 from sandbox.seed.teams import account_team_records
 from sandbox.seed.texts import newsletter_domains
 from sandbox.seed.truth import key_account_ids
@@ -74,6 +76,7 @@ class _Clients:
     people: dict[str, list[ClientContact]]
     domains: dict[str, list[str]]
     moves: list[Move]
+    situations: Situations
 
 
 def _salesforce_org(
@@ -88,6 +91,17 @@ def _salesforce_org(
     moves = plan_moves(plans, people, contacts, ids, clock, author, rng("moves"))
     deals = opportunity_records(plans, people, catalogue, ids, clock, author, rng("opportunities"))
     meetings = plan_meetings(plans, people, staff, clock, sizes.meeting_scale, rng("meetings"))
+    contracts = contract_records(
+        plans, ids, clock, author, sizes.small_contract_share, rng("contracts")
+    )
+    flags = [{"Id": plan.id, "Key_Account__c": plan.flagged} for plan in plans]
+    key_ids = key_account_ids(flags, deals.opportunities, clock.today)
+    situations = choose_accounts(
+        sizes.name, plans, people, domains, moves, key_ids, deals.opportunities,
+        {c["AccountId"] for c in contracts if c["Status"] == "Activated"},
+        staff, clock, TENANT_DOMAIN, rng("situations"),
+    )  # fmt: skip
+    meetings = situations.meetings(meetings)
     tasks = task_records(
         plans, people, deals.open_by_account, ids, clock, author, sizes.task_scale, rng("tasks")
     )
@@ -101,27 +115,33 @@ def _salesforce_org(
         "OpportunityLineItem": deals.line_items,
         "OpportunityContactRole": deals.contact_roles,
         "Case": case_records(plans, people, ids, clock, author, sizes.case_scale, rng("cases")),
-        "Contract": contract_records(
-            plans, ids, clock, author, sizes.small_contract_share, rng("contracts")
-        ),
+        "CaseComment": [],
+        "Contract": contracts,
         "Task": tasks,
         "Event": logged_event_records(meetings, plans, ids, clock, author, rng("events")),
     }
-    return salesforce, _Clients(people, domains, moves), meetings
+    handled = situations.plant_records(salesforce, key_ids, ids, author)
+    salesforce["CaseComment"] += case_comment_records(
+        salesforce["Case"], handled, ids, clock, rng("case-comments")
+    )
+    situations.plant_mail()
+    return salesforce, _Clients(people, domains, moves, situations), meetings
 
 
 def _mail(company: _Company, clients: _Clients) -> Delivery:
     """Every mailbox's messages: client, shared-mailbox, internal and outside mail."""
     clock, staff, plans, sizes = company.clock, company.staff, company.plans, company.sizes
     mail_rng, people = company.rng("mail"), clients.people
-    emails = itertools.chain(
-        client_threads(plans, people, staff, clock, sizes, mail_rng),
-        internal_threads(plans, staff, clock, sizes, mail_rng),
-        newsletters(staff, clock, sizes, mail_rng),
-        shared_mailbox_threads(plans, people, staff, clock, sizes, company.rng("shared-mail")),
-        move_threads(clients.moves, clock, company.rng("moved-mail")),
-        notifications(staff, clock, sizes, company.rng("notifications")),
-        strangers(staff, company.names, clock, sizes, company.rng("strangers")),
+    emails = clients.situations.mail(
+        itertools.chain(
+            client_threads(plans, people, staff, clock, sizes, mail_rng),
+            internal_threads(plans, staff, clock, sizes, mail_rng),
+            newsletters(staff, clock, sizes, mail_rng),
+            shared_mailbox_threads(plans, people, staff, clock, sizes, company.rng("shared-mail")),
+            move_threads(clients.moves, clock, company.rng("moved-mail")),
+            notifications(staff, clock, sizes, company.rng("notifications")),
+            strangers(staff, company.names, clock, sizes, company.rng("strangers")),
+        )
     )
     mailbox_of = {person.email: person.graph_id for person in staff.mailboxes}
     return deliver(emails, mailbox_of, clock, company.rng("delivery"))
@@ -149,7 +169,9 @@ def _calendar_entries(
 ) -> list[Meeting]:
     """The meetings the CRM knows of, clients' recurring calls and personal entries."""
     clock = company.clock
-    series = client_series(company.plans, clients.people, clock, company.rng("client-series"))
+    series = clients.situations.series(
+        client_series(company.plans, clients.people, clock, company.rng("client-series"))
+    )
     personal = personal_entries(company.staff, clock, company.rng("personal-calendar"))
     return meetings + series + personal
 
@@ -205,6 +227,9 @@ def _seed(sizes: Preset, today: date) -> Seed:
         account_domains=clients.domains,
         moved_contacts=[move.truth() for move in clients.moves],
         shared_mailboxes=[box.email for box in staff.shared_mailboxes],
+        situations=clients.situations.truth
+        + known_situations(clients.moves, clients.domains, clients.people),
+        clean_account_ids=clients.situations.clean,
     )
     return Seed(
         preset=sizes.name,

@@ -67,6 +67,14 @@ class GroundTruth:
     #: addresses of the shared mailboxes (sales@, support@...): Graph users that
     #: receive client mail but belong to no one.
     shared_mailboxes: list[str] = field(default_factory=list)
+    #: situations a KAM must be told about: {"kind", "account_id", "ids" (record ids,
+    #: internet message ids or addresses involved), "detail"}; kinds are "cold account",
+    #: "unanswered mail", "complaint at risk", "complaint breached", "moved contact",
+    #: "subsidiary domain", "duplicate account", "overloaded team member",
+    #: "renewal at risk" and "unknown correspondent"
+    situations: list[dict[str, Any]] = field(default_factory=list)
+    #: key accounts on which nothing may be flagged (precision checks)
+    clean_account_ids: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +84,8 @@ class GroundTruth:
             "account_domains": self.account_domains,
             "moved_contacts": self.moved_contacts,
             "shared_mailboxes": self.shared_mailboxes,
+            "situations": self.situations,
+            "clean_account_ids": self.clean_account_ids,
         }
 
 
