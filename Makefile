@@ -8,7 +8,7 @@ STAMP := $(VENV)/.kamsync-installed
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 60
 
-.PHONY: venv demo serve test lint bench bench-graph soak clean
+.PHONY: venv demo serve test lint bench bench-graph bench-analysis soak clean
 
 venv: $(STAMP)
 
@@ -46,6 +46,12 @@ GRAPH_BENCH = $(BIN)/python -m bench.graph_sync --preset $(PRESET) --workers $(W
 bench: $(STAMP)
 	$(BIN)/python -m bench.salesforce_pull --preset $(PRESET)
 	$(GRAPH_BENCH)
+	$(BIN)/python -m bench.analysis --preset $(PRESET)
+
+# The whole analysis of one cycle on the preset's mirror (built from the seed once and kept
+# in .kamsync/bench-analysis-<preset>.pkl): time per part, peak RSS, top costs.
+bench-analysis: $(STAMP)
+	$(BIN)/python -m bench.analysis --preset $(PRESET)
 
 bench-graph: $(STAMP)
 	$(GRAPH_BENCH)

@@ -22,6 +22,14 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from config.intelligence import (
+    AttributionSettings,
+    BusinessHoursSettings,
+    EngagementSettings,
+    HealthSettings,
+    SlaSettings,
+    TeamSettings,
+)
 from config.operations import (
     DEFAULT_SCHEDULES,
     AlertSettings,
@@ -290,6 +298,12 @@ class Settings(BaseSettings):
     schedules: dict[str, ScheduleSettings] = Field(default_factory=dict, validate_default=True)
     runtime: RuntimeSettings = RuntimeSettings()
     alerts: AlertSettings = AlertSettings()
+    attribution: AttributionSettings = AttributionSettings()
+    business_hours: BusinessHoursSettings = BusinessHoursSettings()
+    sla: SlaSettings = SlaSettings()
+    engagement: EngagementSettings = EngagementSettings()
+    health: HealthSettings = HealthSettings()
+    team: TeamSettings = TeamSettings()
 
     @field_validator("timezone")
     @classmethod

@@ -83,6 +83,8 @@ def publish_cycle(summary: CycleSummary) -> None:
     publish_pull_table(summary.objects)
     publish_mailbox_table(summary.mailboxes, summary.calendars)
     publish_data_issues(summary.data_issues)
+    for key, (description, rows) in summary.artifact_tables.items():
+        create_table_artifact(key=key, table=rows, description=description)
     if summary.planned:
         create_table_artifact(
             key="kam-cycle-todo-plan",
@@ -98,6 +100,7 @@ def publish_cycle(summary: CycleSummary) -> None:
             f"{summary.tasks_in_place} already in place · report: {report_link(summary.report)}"
             f" · digest: {summary.digest.note or summary.digest.status}"
             f" · data issues: {len(summary.data_issues)}"
+            + "".join(f" · {what}: **{n}**" for what, n in summary.findings.items() if n)
             + (f" · **{failed} To Do writes failed**" if (failed := summary.tasks_failed) else "")
         ),
         description="kam-cycle outcome",

@@ -8,6 +8,8 @@
     kamsync demo
     kamsync config check [--config FILE]
     kamsync verify [--config FILE]
+    kamsync eval attribution [--preset P | --config FILE] [--json] [--state-dir DIR]
+    kamsync export attribution --config FILE --out FILE.csv
     kamsync serve [--config FILE] [--state-dir DIR] [--port N] [--sandbox]
     kamsync deployments yaml [--config FILE] [--pool NAME] [--directory DIR]
     kamsync blocks register
@@ -31,6 +33,7 @@ import typer
 
 from config.loader import check_local_dir, config_path, load_settings
 from connectors.store.errors import redact_url
+from flows.cli_eval import eval_app, export_app
 from flows.cli_operations import blocks_app, deployments_app, serve
 from flows.cli_support import (
     ConfigOption,
@@ -55,6 +58,8 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(config_app, name="config")
 app.add_typer(deployments_app, name="deployments")
 app.add_typer(blocks_app, name="blocks")
+app.add_typer(eval_app, name="eval")
+app.add_typer(export_app, name="export")
 app.command("serve")(serve)
 
 

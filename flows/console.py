@@ -89,6 +89,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         summary["digest"].get("note") or _digest_line(summary["digest"]),
         f"Data issues: {len(summary.get('data_issues', []))} CRM records skipped, clipped or "
         "reinterpreted (listed in the workbook's Data issues sheet)",
+        _findings_line(summary.get("findings", {})),
         f"API calls: Salesforce {summary['api_calls']['salesforce']}, "
         f"Microsoft Graph {summary['api_calls']['graph']}",
     ]
@@ -101,6 +102,12 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         for row in summary["planned"]:
             plan.add_row(row["mailbox"], row["due_date"], row["title"], row["importance"])
         console.print(plan)
+
+
+def _findings_line(found: dict[str, int]) -> str:
+    """What the account analysis found (the workbook's Health, Complaints... sheets)."""
+    shown = ", ".join(f"{what} [bold]{count}[/]" for what, count in found.items())
+    return f"Account analysis: {shown or 'nothing analysed'} (see the workbook's sheets)"
 
 
 def _mailbox_table(summary: dict[str, Any]) -> Table:

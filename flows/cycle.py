@@ -17,7 +17,7 @@ from flows.guard import GuardedRun, run_guarded, run_settings
 from flows.parameters import CONFIG_FILE, DRY_RUN, MAILBOXES, REPORT_DATE, SKIP_PUSH
 from flows.pull_salesforce import pull_salesforce
 from flows.push import push_todo, raise_for_failed_writes, todo_operations
-from flows.reconcile import Analysis, reconcile
+from flows.reconcile import Analysis, key_accounts, reconcile
 from flows.report import publish_report, send_digest
 from flows.summary import CycleSummary, summarise
 from flows.syncs import pull_m365
@@ -58,8 +58,11 @@ def _cycle(guard: GuardedRun, dry_run: bool, skip_push: bool, today: date) -> Cy
     runtime = guard.runtime
     objects = pull_salesforce(runtime)
     guard.renew()
-    pulls = pull_m365(guard, today)
-    analysis: Analysis = run(reconcile, runtime, today, runtime.salesforce.instance_url)
+    key = run(key_accounts, runtime, today)  # once: mailbox scope and the analysis share them
+    pulls = pull_m365(guard, today, key)
+    analysis: Analysis = run(
+        reconcile, runtime, today, runtime.salesforce.instance_url, key, not dry_run
+    )
     pushes = []
     if not (dry_run or skip_push):
         runtime.store.enqueue(todo_operations(analysis.todo_plan))

@@ -13,21 +13,12 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.errors import ConnectorError
 from connectors.m365 import Attachment, send_mail, upload_file
-from connectors.m365.workbook import read_table
 from connectors.store import Operation
 from flows.crashpoints import crash_point
-from flows.progress import run_logger, step
-from flows.reconcile import Analysis, mirror_frame
+from flows.progress import step
+from flows.reconcile import Analysis
 from flows.runtime import Runtime
-from flows.taskrun import run
 from transforms import build_workbook, render_digest
-from transforms.goals import (
-    GOAL_COLUMNS,
-    PROBLEM_COLUMNS,
-    CheckedGoals,
-    attainment,
-    check_goals,
-)
 
 MAIL_SEND = "mail.send"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,23 +31,30 @@ class ReportResult:
     web_url: str | None
 
 
+def intelligence_frames(analysis: Analysis) -> dict[str, pd.DataFrame]:
+    """The analysis' account-intelligence tables, by the names the outputs use."""
+    names = ("health", "health_components", "health_changes", "complaints", "engagement",
+             "unanswered", "team", "data_quality", "unmatched")  # fmt: skip
+    return {name: getattr(analysis, name) for name in names}
+
+
 @task(name="publish-report", cache_policy=NO_CACHE)
 def publish_report(
     runtime: Runtime, analysis: Analysis, today: date, dry_run: bool
 ) -> ReportResult:
     """Build the workbook, keep a local copy, and replace today's copy in OneDrive."""
     settings = runtime.settings
-    goals, goal_problems = kam_goals(runtime, today)
     content = build_workbook(
         analysis.key_accounts,
         analysis.deadlines,
         analysis.engagement,
         generated_at=datetime.now(UTC),
         company=settings.company,
-        goals=goals,
-        goal_problems=goal_problems,
+        goals=analysis.goals,
+        goal_problems=analysis.goal_problems,
         meetings=analysis.meetings,
         data_issues=analysis.data_issues,
+        intelligence=intelligence_frames(analysis),
     )
     name = f"key-accounts-{today.isoformat()}.xlsx"
     local = Path(settings.reports.local_dir) / name
@@ -70,34 +68,6 @@ def publish_report(
     crash_point("report.uploaded")
     step("report", f"workbook uploaded to OneDrive {uploaded.path}")
     return ReportResult(str(local), uploaded.path, uploaded.web_url)
-
-
-@task(name="read-goals", cache_policy=NO_CACHE)
-def read_goals(runtime: Runtime, mailbox: str) -> CheckedGoals:
-    """One KAM's goals, checked; a missing or unreadable table is a warning and a problem row."""
-    reports = runtime.settings.reports
-    accounts = mirror_frame(runtime.store, "salesforce", "Account", ["Id", "Name"])
-    try:
-        raw = read_table(runtime.graph, mailbox, reports.goals_workbook, reports.goals_table)
-    except ConnectorError as exc:
-        run_logger().warning("goals of %s not read: %s", mailbox, exc)
-        problem = {"kam": mailbox, "sheet_row": None, "account": None, "reason": str(exc)}
-        empty = pd.DataFrame(columns=list(GOAL_COLUMNS))
-        return CheckedGoals(empty, pd.DataFrame([problem], columns=list(PROBLEM_COLUMNS)))
-    return check_goals(raw, mailbox, accounts)
-
-
-def kam_goals(runtime: Runtime, today: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every KAM's goals with attainment, and the goal rows (or workbooks) left out."""
-    checked = [run(read_goals, runtime, mailbox) for mailbox in runtime.settings.m365.mailboxes]
-    goals = pd.concat([c.goals for c in checked], ignore_index=True)
-    problems = pd.concat([c.problems for c in checked], ignore_index=True)
-    opportunities = mirror_frame(
-        runtime.store, "salesforce", "Opportunity", ["AccountId", "Amount", "CloseDate", "IsWon"]
-    )
-    with_attainment = attainment(goals, opportunities, today=today)
-    step("report", f"{len(goals)} goals read, {len(problems)} goal rows left out")
-    return with_attainment, problems
 
 
 @dataclass(frozen=True)

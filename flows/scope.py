@@ -3,35 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
+import pandas as pd
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
 from connectors.m365.users import tenant_users
+from flows.mirror_tables import TENANT_USERS
 from flows.progress import step
-from flows.reconcile import key_accounts_of, mirror_frame, salesforce_tables
 from flows.runtime import Runtime
 from transforms.mailbox_scope import CONFIGURED, MailboxScope, mailboxes_in_scope
 
-KEY_ACCOUNT_OBJECTS = ("Account", "Opportunity", "User")
-
 
 @task(name="mailbox-scope", cache_policy=NO_CACHE)
-def mailbox_scope(runtime: Runtime, today: date) -> MailboxScope:
-    """Configured mailboxes plus key-account owners and team members found in the tenant."""
-    # only what key accounts and their teams need: reconcile reads the rest later
-    tables = salesforce_tables(runtime, KEY_ACCOUNT_OBJECTS)
-    team = mirror_frame(runtime.store, "salesforce", "AccountTeamMember", ["AccountId", "UserId"])
-    scope = mailboxes_in_scope(
-        runtime.settings.m365.mailboxes,
-        key_accounts_of(runtime, tables, today),
-        team,
-        tables["User"],
-        tenant_users(runtime.graph),
-    )
+def mailbox_scope(runtime: Runtime, key_accounts: pd.DataFrame) -> MailboxScope:
+    """Configured mailboxes plus key-account owners and team members found in the tenant.
+
+    The tenant's users are mirrored here too: the analysis reads who has a mailbox."""
+    store = runtime.store
+    team = store.read_table("salesforce", "AccountTeamMember", columns=["AccountId", "UserId"])
+    users = store.read_table("salesforce", "User", columns=["Id", "Name", "Email"])
+    tenant = tenant_users(runtime.graph)
+    store.replace_records("m365", TENANT_USERS, tenant, id_column="id", where={})
+    scope = mailboxes_in_scope(runtime.settings.m365.mailboxes, key_accounts, team, users, tenant)
     configured = len(runtime.settings.m365.mailboxes)
     step(
         "pull",

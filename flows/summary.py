@@ -13,6 +13,7 @@ from flows.pull_salesforce import ObjectPull
 from flows.push import TodoPush
 from flows.reconcile import Analysis
 from flows.report import DigestResult, ReportResult
+from transforms.intelligence_tables import artifact_tables
 
 
 @dataclass
@@ -39,6 +40,12 @@ class CycleSummary:
     planned: list[dict[str, Any]] = field(default_factory=list)
     #: CRM records kamsync skipped, clipped or reinterpreted (the "Data issues" table)
     data_issues: list[dict[str, Any]] = field(default_factory=list)
+    #: what the account analysis found, counted (health bands, complaints by state...)
+    findings: dict[str, int] = field(default_factory=dict)
+    #: artifact key -> (description, rows): the analysis' tables for the Prefect UI
+    artifact_tables: dict[str, tuple[str, list[dict[str, str]]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def tasks_created(self) -> int:
@@ -58,6 +65,7 @@ class CycleSummary:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("artifact_tables")  # shown as artifacts; the run's result stays small
         data["tasks_created"] = self.tasks_created
         data["tasks_updated"] = self.tasks_updated
         data["tasks_completed"] = self.tasks_completed
@@ -104,7 +112,47 @@ def summarise(
             {str(key): value for key, value in row.items()}
             for row in analysis.data_issues.to_dict("records")
         ],
+        findings=findings(analysis),
+        artifact_tables=artifact_tables(
+            health=analysis.health,
+            health_changes=analysis.health_changes,
+            complaints=analysis.complaints,
+            engagement=analysis.engagement,
+            unanswered=analysis.unanswered,
+            team=analysis.team,
+            data_quality=analysis.data_quality,
+            unmatched=analysis.unmatched,
+            key_accounts=analysis.key_accounts,
+        ),
     )
+
+
+def findings(analysis: Analysis) -> dict[str, int]:
+    """What the account analysis found this cycle, as counts a KAM reads at a glance."""
+
+    def count(frame: pd.DataFrame, column: str, value: object) -> int:
+        return int((frame[column] == value).sum()) if column in frame.columns else 0
+
+    team = analysis.team
+    overloaded = team[team["overloaded"].eq(True)] if "overloaded" in team.columns else team
+    items = analysis.attribution
+    attributed = (
+        int(items["internet_message_id"].fillna(items["ical_uid"]).nunique()) if len(items) else 0
+    )
+    return {
+        "mails and meetings attributed": attributed,
+        "health red": count(analysis.health, "band", "red"),
+        "health amber": count(analysis.health, "band", "amber"),
+        "health green": count(analysis.health, "band", "green"),
+        "complaints breached": count(analysis.complaints, "state", "breached"),
+        "complaints at risk": count(analysis.complaints, "state", "at risk"),
+        "accounts cold": count(analysis.engagement, "state", "cold"),
+        "accounts slipping": count(analysis.engagement, "state", "slipping"),
+        "client mails unanswered": len(analysis.unanswered),
+        "people overloaded": int(overloaded["user_id"].nunique()) if len(overloaded) else 0,
+        "data quality findings": len(analysis.data_quality),
+        "unmatched correspondents": len(analysis.unmatched),
+    }
 
 
 def _planned_rows(to_create: pd.DataFrame) -> list[dict[str, Any]]:

@@ -7,10 +7,11 @@ has little left to read; they write only to the store, never to either service.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+import pandas as pd
 from prefect import flow
 from prefect.client.schemas.objects import State
 
@@ -21,8 +22,10 @@ from flows.guard import GuardedRun, run_guarded, run_settings
 from flows.parameters import CONFIG_FILE, MAILBOXES
 from flows.prefetch import prefetch_deltas
 from flows.pull_calendar import CalendarPull, pull_calendar
+from flows.pull_goals import GoalsPull, pull_goals
 from flows.pull_m365 import MailboxPull, pull_mailbox
 from flows.pull_salesforce import pull_salesforce
+from flows.reconcile import key_accounts as compute_key_accounts
 from flows.scope import mailbox_scope, mailboxes_to_read
 from flows.taskrun import run
 
@@ -38,21 +41,30 @@ class M365Pulls:
     calendars: list[CalendarPull]
     #: people on key accounts kamsync found no usable mailbox for
     unmatched_people: int
+    #: each KAM's goals table
+    goals: list[GoalsPull] = field(default_factory=list)
 
 
-def pull_m365(guard: GuardedRun, today: date) -> M365Pulls:
+def pull_m365(
+    guard: GuardedRun, today: date, key_accounts: pd.DataFrame | None = None
+) -> M365Pulls:
     """Scope the mailboxes, fetch their stored delta links ahead, then read every mailbox's
-    mail, To Do and calendar, `[runtime] max_workers` mailboxes at a time."""
+    mail, To Do and calendar, `[runtime] max_workers` mailboxes at a time, and each KAM's
+    goals table. `key_accounts`: the cycle's (computed once); else computed here."""
     runtime = guard.runtime
-    scope = run(mailbox_scope, runtime, today)
+    if key_accounts is None:
+        key_accounts = run(compute_key_accounts, runtime, today)
+    scope = run(mailbox_scope, runtime, key_accounts)
     boxes = mailboxes_to_read(runtime.settings.m365.mailboxes, scope)
     run(prefetch_deltas, runtime, boxes)
     guard.renew()
     workers = runtime.settings.runtime.max_workers
     mailboxes = for_each(pull_mailbox, runtime, boxes, max_workers=workers)
     calendars = for_each(pull_calendar, runtime, boxes, max_workers=workers)
+    kams = runtime.settings.m365.mailboxes
+    goals = for_each(pull_goals, runtime, kams, max_workers=workers)
     guard.renew()
-    return M365Pulls(mailboxes, calendars, len(scope.unmatched))
+    return M365Pulls(mailboxes, calendars, len(scope.unmatched), goals)
 
 
 @flow(name=SALESFORCE_SYNC, **DEPLOYED_FLOW_OPTIONS)

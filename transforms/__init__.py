@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from transforms.deadlines import collect_deadlines
 from transforms.digest import render_digest
-from transforms.engagement import last_email_touch
+from transforms.engagement import account_engagement
 from transforms.key_accounts import select_key_accounts
 from transforms.todo_plan import plan_todo_tasks, unassigned_deadlines
 from transforms.workbook import build_workbook
 
 __all__ = [
+    "account_engagement",
     "build_workbook",
     "collect_deadlines",
-    "last_email_touch",
     "plan_todo_tasks",
     "render_digest",
     "select_key_accounts",

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from transforms.domains import website_domain
@@ -40,6 +42,7 @@ PHONE_DIGITS = 9
 MIN_PHONE_DIGITS = 7
 
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]")
 
 
 def normalise_name(name: Any) -> tuple[str, bool]:
@@ -67,7 +70,7 @@ def registrable_domain(website: Any) -> str | None:
     if host is None:
         return None
     labels = host.split(".")
-    if len(labels) < 2 or all(label.isdigit() for label in labels):
+    if len(labels) < 2 or all(map(str.isdigit, labels)):
         return host
     keep = 3 if len(labels[-1]) == 2 and labels[-2] in _COUNTRY_SECOND_LEVELS else 2
     return ".".join(labels[-keep:])
@@ -80,7 +83,11 @@ def normalise_phone(phone: Any) -> str | None:
     """
     if phone is None or (not isinstance(phone, str) and pd.isna(phone)):
         return None
-    digits = "".join(char for char in str(phone) if char.isdigit())
+    text = str(phone)
+    # ASCII text: the digits are 0-9; otherwise str.isdigit also takes other scripts' digits.
+    digits = (
+        _NOT_ASCII_DIGIT.sub("", text) if text.isascii() else "".join(filter(str.isdigit, text))
+    )
     if len(digits) < MIN_PHONE_DIGITS or len(set(digits)) == 1:
         return None
     return digits[-PHONE_DIGITS:]
@@ -100,5 +107,31 @@ def text_or_none(value: Any) -> str | None:
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # nothing to decompose (the common case, ten times faster)
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def per_distinct(values: pd.Series | np.ndarray, function: Callable[[Any], Any]) -> np.ndarray:
+    """`function` of each value, as an object array, computed once per distinct text.
+
+    Only all-text columns (missing values aside) are grouped: 1, 1.0 and True hash alike
+    yet read differently, so any other column is judged value by value.
+    """
+    array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    array = np.asarray(array, dtype=object)
+    result = np.empty(len(array), dtype=object)
+    if pd.api.types.infer_dtype(array, skipna=True) not in ("string", "empty"):
+        for position, value in enumerate(array):
+            result[position] = function(value)
+        return result
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    for position, value in enumerate(uniques):
+        table[position] = function(value)
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):
+        table[-1] = function(array[missing[0]])
+    result[:] = table[codes]
+    return result

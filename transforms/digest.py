@@ -59,7 +59,7 @@ def render_digest(
 ) -> tuple[str, str]:
     """(subject, html) of the digest; CRM text is HTML-escaped by the template's autoescape.
 
-    With `meetings` (`transforms.meetings.meetings_by_account`), the meetings booked with
+    With `meetings` (`transforms.meetings.meetings_of_accounts`), the meetings booked with
     key clients in the next seven days get a section of their own.
     """
     require_columns(key_accounts, "key_accounts", ("account_id",))

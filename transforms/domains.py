@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
+
+# A plain "scheme://host/rest" or "//host/rest" whose host is bare ASCII (no user, port,
+# brackets or controls): its host is the captured text, exactly as `urlsplit` would find it,
+# at a fraction of the cost. Anything else goes through `urlsplit`.
+_PLAIN_URL = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([A-Za-z0-9.-]*)(?:[/?#].*)?", re.DOTALL)
 
 
 def website_domain(website: Any) -> str | None:
@@ -14,7 +20,9 @@ def website_domain(website: Any) -> str | None:
         return None
     text = website.strip()
     # Users type "acme.com/x" without a scheme; urlsplit only finds the host after "//".
-    host = urlsplit(text if "://" in text else f"//{text}").hostname
+    url = text if "://" in text else f"//{text}"
+    plain = _PLAIN_URL.fullmatch(url)
+    host = plain.group(1) if plain else urlsplit(url).hostname
     if not host:
         return None
     host = host.rstrip(".").lower()

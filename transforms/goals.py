@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -82,15 +82,30 @@ def _money(value: object) -> float | str | None:
         return text
 
 
-def check_goals(raw: pd.DataFrame, kam: str, accounts: pd.DataFrame) -> CheckedGoals:
-    """Validate one KAM's goal rows and match them to `accounts` (Id, Name): by id, then name."""
+@dataclass(frozen=True)
+class AccountIndex:
+    """Accounts by 15-character id and by unique case-folded name (built once per cycle)."""
+
+    by_id: dict[str, tuple[str, str]]
+    by_name: pd.DataFrame
+
+    @classmethod
+    def of(cls, accounts: pd.DataFrame) -> AccountIndex:
+        require_columns(accounts, "accounts", ("Id", "Name"))
+        ids, names = accounts["Id"].astype(str), accounts["Name"].astype(str)
+        by_id = dict(zip(ids.str[:15], zip(ids, names, strict=True), strict=True))
+        keyed = accounts.assign(key=names.str.strip().str.casefold())
+        return cls(by_id, keyed.drop_duplicates("key", keep=False).set_index("key"))
+
+
+def check_goals(
+    raw: pd.DataFrame, kam: str, accounts: pd.DataFrame, index: AccountIndex | None = None
+) -> CheckedGoals:
+    """Validate one KAM's goal rows and match them to `accounts` (Id, Name): by id, then name.
+    `index`: `AccountIndex.of(accounts)`, when checking several KAMs against one org."""
     require_columns(raw, "goals", GOAL_INPUTS)
-    require_columns(accounts, "accounts", ("Id", "Name"))
-    by_id = {
-        str(i)[:15]: (str(i), str(n)) for i, n in zip(accounts["Id"], accounts["Name"], strict=True)
-    }
-    names = accounts.assign(key=accounts["Name"].astype(str).str.strip().str.casefold())
-    by_name = names.drop_duplicates("key", keep=False).set_index("key")
+    index = index or AccountIndex.of(accounts)
+    by_id, by_name = index.by_id, index.by_name
     goals: list[dict[str, object]] = []
     problems: list[dict[str, object]] = []
     seen: dict[tuple[str, str], int] = {}
@@ -194,3 +209,44 @@ def attainment_by_kam(per_account: pd.DataFrame) -> pd.DataFrame:
     )
     grouped["attainment"] = grouped["won_revenue"] / grouped["revenue_goal"]
     return grouped.reindex(columns=list(KAM_COLUMNS))
+
+
+def mirrored_goals(
+    rows: pd.DataFrame,
+    reads: pd.DataFrame,
+    accounts: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    *,
+    kams: Sequence[str],
+    today: dt.date,
+) -> CheckedGoals:
+    """Every KAM's mirrored goal rows (`kam` + the table's columns), checked, with attainment;
+    a KAM whose table was not read in the last pull gets a problem row saying why (and the
+    rows mirrored from an earlier read still count)."""
+    checked = []
+    failures = _read_failures(reads)
+    index = AccountIndex.of(accounts)
+    for kam in kams:
+        own = rows[rows["kam"] == kam] if "kam" in rows.columns else rows.iloc[0:0]
+        if kam in failures:
+            kept = f"; the {len(own)} rows read earlier still count" if len(own) else ""
+            problem = {"kam": kam, "sheet_row": None, "account": None,
+                       "reason": f"{failures[kam]}{kept}"}  # fmt: skip
+            problems = pd.DataFrame([problem], columns=list(PROBLEM_COLUMNS))
+            checked.append(CheckedGoals(pd.DataFrame(columns=list(GOAL_COLUMNS)), problems))
+        if len(own) or kam not in failures:
+            table = own if len(own) else pd.DataFrame(columns=list(GOAL_INPUTS))
+            checked.append(check_goals(table, kam, accounts, index))
+    if not checked:
+        checked.append(check_goals(pd.DataFrame(columns=list(GOAL_INPUTS)), "", accounts, index))
+    goals = pd.concat([c.goals for c in checked], ignore_index=True)
+    problems = pd.concat([c.problems for c in checked], ignore_index=True)
+    return CheckedGoals(attainment(goals, opportunities, today=today), problems)
+
+
+def _read_failures(reads: pd.DataFrame) -> dict[str, str]:
+    """mailbox -> why its goals table was not read in the last pull."""
+    if not len(reads) or "error" not in reads.columns:
+        return {}
+    failed = reads[reads["error"].notna()]
+    return dict(zip(failed["mailbox"].astype(str), failed["error"].astype(str), strict=True))

@@ -1,10 +1,11 @@
-"""Meetings per account: the last one held with the client and the next one booked.
+"""Meetings with each account: which attributed meetings take place, and per account the
+last one held and the next one booked.
 
-A meeting belongs to an account when a client attendee is one of its contacts
-or has the e-mail domain of its contacts (a domain shared by contacts of
-several accounts, like a webmail one, matches by address only). Cancelled
-meetings, meetings the mailbox owner declined, and attendees who declined
-do not count. The same meeting in several calendars (one `iCalUId`) counts once.
+A meeting is a calendar event the attribution tied to an account (`transforms.attribution`).
+It takes place unless it is cancelled, every mirrored copy of it was declined by its
+mailbox's owner, or every one of the account's people on it declined (the organizer's copy
+holds each attendee's answer). The same meeting in several calendars (one `iCalUId`)
+counts once.
 """
 
 from __future__ import annotations
@@ -15,29 +16,63 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from transforms.domains import email_domain
 from transforms.frames import require_columns, to_bool, to_datetime_utc
 
 EVENT_COLUMNS = (
     *("mailbox", "id", "ical_uid", "subject", "organizer", "attendees", "responses"),
     *("response", "start", "is_cancelled"),
 )
-CONTACT_COLUMNS = ("AccountId", "Email")
+TOUCH_COLUMNS = ("source", "ical_uid", "account_id", "occurred_at", "client_addresses")
 MEETING_COLUMNS = (
     *("account_id", "last_meeting_at", "last_meeting_subject"),
     *("next_meeting_at", "next_meeting_subject"),
 )
 
 
-def meetings_by_account(
-    events: pd.DataFrame, contacts: pd.DataFrame, *, now: dt.datetime
-) -> pd.DataFrame:
-    """Per account with contacts: the latest meeting started by `now` and the first after it."""
+def without_unheld_meetings(touches: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """The attribution rows minus meetings that do not take place (see the module doc)."""
+    require_columns(touches, "touches", TOUCH_COLUMNS)
     require_columns(events, "events", EVENT_COLUMNS)
-    require_columns(contacts, "contacts", CONTACT_COLUMNS)
-    attended = _attendance(_held_meetings(events))
-    matches = _match_accounts(attended, contacts)
-    accounts = pd.DataFrame({"account_id": contacts["AccountId"].dropna().drop_duplicates()})
+    is_meeting = touches["source"].eq("event").to_numpy()
+    if not is_meeting.any() or events.empty:
+        return touches
+    meetings = touches[is_meeting]
+    uid = events["ical_uid"]
+    cancelled = uid[to_bool(events["is_cancelled"]).to_numpy()]
+    declined = events["response"].eq("declined").groupby(uid).all()
+    off = meetings["ical_uid"].isin(cancelled) | meetings["ical_uid"].isin(declined[declined].index)
+    keep = ~off.to_numpy()
+    # attendees' answers matter only where somebody declined: few meetings, checked one by one
+    with_declines = uid.isin(uid[_has_a_decline(events["responses"])])
+    answers = _organizer_answers(events[with_declines.to_numpy()])
+    doubtful = np.flatnonzero(keep & meetings["ical_uid"].isin(answers).to_numpy())
+    for position in doubtful:
+        row = meetings.iloc[position]
+        keep[position] = _someone_comes(row["client_addresses"], answers.get(row["ical_uid"]))
+    kept = is_meeting.copy()
+    kept[is_meeting] = keep
+    return touches[~is_meeting | kept]
+
+
+def meetings_of_accounts(
+    touches: pd.DataFrame, events: pd.DataFrame, account_ids: pd.Series, *, now: dt.datetime
+) -> pd.DataFrame:
+    """Per account in `account_ids`: the latest meeting started by `now` and the first after
+    it, with their subjects (MEETING_COLUMNS); `touches` holds only meetings that take place."""
+    require_columns(touches, "touches", TOUCH_COLUMNS)
+    require_columns(events, "events", ("ical_uid", "subject"))
+    rows = touches[touches["source"].eq("event") & touches["account_id"].isin(account_ids)]
+    subjects = events.drop_duplicates("ical_uid").set_index("ical_uid")["subject"]
+    matches = pd.DataFrame(
+        {
+            "meeting": rows["ical_uid"].to_numpy(object),
+            "account_id": rows["account_id"].to_numpy(object),
+            "start": to_datetime_utc(rows["occurred_at"]).to_numpy(),
+            "subject": subjects.reindex(rows["ical_uid"].to_numpy(object)).to_numpy(object),
+        }
+    )
+    matches["start"] = pd.to_datetime(matches["start"], utc=True)
+    accounts = pd.DataFrame({"account_id": pd.Series(account_ids, dtype=object).drop_duplicates()})
     moment = pd.Timestamp(now).tz_convert("UTC") if now.tzinfo else pd.Timestamp(now, tz="UTC")
     past = _pick(matches[matches["start"] <= moment], latest=True, prefix="last")
     future = _pick(matches[matches["start"] > moment], latest=False, prefix="next")
@@ -47,55 +82,31 @@ def meetings_by_account(
     return summary.reset_index(drop=True)[list(MEETING_COLUMNS)]
 
 
-def _held_meetings(events: pd.DataFrame) -> pd.DataFrame:
-    """Meetings neither cancelled nor declined by the mailbox, one row per `iCalUId`
-    (the organizer's copy first: it holds every attendee's answer)."""
-    kept = events[~to_bool(events["is_cancelled"]) & events["response"].ne("declined")]
-    fallback = kept["mailbox"].astype(str) + "/" + kept["id"].astype(str)
-    key = kept["ical_uid"].where(kept["ical_uid"].notna(), fallback)
-    organizers_first = (kept["organizer"] != kept["mailbox"]).to_numpy().argsort(kind="stable")
-    meetings = kept.assign(meeting=key, start=to_datetime_utc(kept["start"]))
-    return meetings.iloc[organizers_first].drop_duplicates("meeting")
-
-
-def _attendance(meetings: pd.DataFrame) -> pd.DataFrame:
-    """Long table (meeting, start, subject, address, address_domain) of attendees who did
-    not decline."""
-    addresses = [
-        _accepting(attendees, responses)
-        for attendees, responses in zip(meetings["attendees"], meetings["responses"], strict=True)
-    ]
-    repeats = np.repeat(np.arange(len(meetings)), [len(each) for each in addresses])
-    rows = meetings.iloc[repeats][["meeting", "start", "subject"]].assign(
-        address=pd.Series([a for each in addresses for a in each], dtype=object).values
+def _has_a_decline(responses: pd.Series) -> np.ndarray:
+    return np.fromiter(
+        (isinstance(r, dict) and "declined" in r.values() for r in responses),
+        dtype=bool,
+        count=len(responses),
     )
-    domains = [email_domain(address) for address in rows["address"]]
-    return rows.assign(address_domain=pd.Series(domains, dtype=object).values)
 
 
-def _accepting(attendees: Any, responses: Any) -> list[str]:
-    if not isinstance(attendees, (list, tuple, np.ndarray)):
-        return []
-    answers = responses if isinstance(responses, dict) else {}
-    addresses = [str(a).strip().lower() for a in attendees if isinstance(a, str) and a]
-    return [a for a in addresses if answers.get(a) != "declined"]
+def _organizer_answers(events: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """iCalUId -> attendee answers from the organizer's copy (else any copy)."""
+    organizers_first = events.assign(
+        _not_organizer=(events["organizer"] != events["mailbox"]).to_numpy()
+    ).sort_values("_not_organizer", kind="stable")
+    chosen = organizers_first.drop_duplicates("ical_uid")
+    return {
+        str(key): answers if isinstance(answers, dict) else {}
+        for key, answers in zip(chosen["ical_uid"], chosen["responses"], strict=True)
+    }
 
 
-def _match_accounts(attended: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
-    """(meeting, start, subject, account_id) by contact address, or by a domain unique to
-    one account's contacts."""
-    emails = [v.strip().lower() if isinstance(v, str) else None for v in contacts["Email"]]
-    people = pd.DataFrame(
-        {"address": emails, "account_id": contacts["AccountId"].to_numpy()}, dtype=object
-    ).dropna()
-    domains = pd.Series([email_domain(a) for a in people["address"]], dtype=object)
-    people = people.assign(address_domain=domains.to_numpy())
-    owners = people.dropna().drop_duplicates(["address_domain", "account_id"])
-    unique = owners[~owners["address_domain"].duplicated(keep=False)]
-    columns = ["meeting", "start", "subject", "account_id"]
-    by_address = attended.merge(people[["address", "account_id"]], on="address")[columns]
-    by_domain = attended.merge(unique[["address_domain", "account_id"]], on="address_domain")
-    return pd.concat([by_address, by_domain[columns]]).drop_duplicates(["meeting", "account_id"])
+def _someone_comes(addresses: Any, answers: dict[str, Any] | None) -> bool:
+    people = list(addresses) if isinstance(addresses, (list, tuple)) else []
+    if not people or not answers:
+        return True
+    return any(answers.get(address) != "declined" for address in people)
 
 
 def _pick(matches: pd.DataFrame, *, latest: bool, prefix: str) -> pd.DataFrame:

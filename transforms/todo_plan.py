@@ -15,9 +15,10 @@ value (A→B→A) reaches To Do too.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Hashable, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from transforms.deadlines import KIND_LABELS
@@ -91,7 +92,7 @@ def plan_todo_tasks(
             "idempotency_key": "todo:" + mailbox + ":" + mailbox_owned["sf_id"],
             "mailbox": mailbox,
             "sf_id": mailbox_owned["sf_id"],
-            "title": [task_title(str(title)) for title in mailbox_owned["title"]],
+            "title": _titles(mailbox_owned["title"]),
             "due_date": mailbox_owned["due_date"],
             "importance": [
                 _importance(overdue, days_left)
@@ -100,8 +101,15 @@ def plan_todo_tasks(
                 )
             ],
             "body": [
-                _body(row, url)
-                for row, url in zip(mailbox_owned.to_dict("records"), link_urls, strict=True)
+                _body(title, account, kind, amount, url)
+                for title, account, kind, amount, url in zip(
+                    mailbox_owned["title"].to_numpy(object),
+                    mailbox_owned["account_name"].to_numpy(object),
+                    mailbox_owned["kind"].to_numpy(object),
+                    mailbox_owned["amount"].to_numpy(object),
+                    link_urls.to_numpy(object),
+                    strict=True,
+                )
             ],
             "link_url": link_urls,
             "action": _actions(mailbox, mailbox_owned["sf_id"], existing_links),
@@ -254,20 +262,26 @@ def _normalised(mailboxes: Sequence[str]) -> set[str]:
     return {mailbox.strip().lower() for mailbox in mailboxes}
 
 
+def _titles(titles: pd.Series) -> pd.Series:
+    """`task_title` of each title, worked out once per distinct title."""
+    codes, distinct = pd.factorize(titles.astype(str))
+    table = np.array([task_title(title) for title in distinct], dtype=object)
+    return pd.Series(table[codes], index=titles.index, dtype=object)
+
+
 def _importance(overdue: bool, days_left: int) -> str:
     return "high" if overdue or days_left <= URGENT_DAYS else "normal"
 
 
-def _body(deadline: Mapping[Hashable, Any], link_url: str) -> str:
+def _body(title: Any, account: Any, kind: Any, amount: Any, link_url: str) -> str:
     """Plain-text task body: what it is, for which account, how much, and where to open it;
     a title To Do would show clipped or changed comes first in full."""
-    title = str(deadline["title"])
+    title = str(title)
     lines = [title] if task_title(title) != title else []
     lines += [
-        f"Account: {deadline['account_name'] or '(unknown account)'}",
-        f"Kind: {KIND_LABELS.get(deadline['kind'], deadline['kind'])}",
+        f"Account: {account or '(unknown account)'}",
+        f"Kind: {KIND_LABELS.get(kind, kind)}",
     ]
-    amount = deadline["amount"]
     if amount is not None and not pd.isna(amount):
         lines.append(f"Amount: {amount:,.2f}")
     lines.append(f"Open in Salesforce: {link_url}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Mapping
 
 import pandas as pd
 from xlsxwriter.format import Format
@@ -23,6 +24,7 @@ from transforms.excel_tables import (
 from transforms.frames import lookup, require_columns
 from transforms.goals import PROBLEM_COLUMNS
 from transforms.workbook_goals import add_goal_sheets
+from transforms.workbook_intelligence import add_intelligence_sheets
 from transforms.workbook_sheets import field_index, printable_sheet, table_bar_chart
 
 SUMMARY_SHEET = "Summary"
@@ -43,8 +45,10 @@ KEY_ACCOUNT_TABLE = (
     TableColumn("Open pipeline", "open_pipeline", "money"),
     TableColumn("Weighted pipeline", "weighted_pipeline", "money"),
     TableColumn("Open opportunities", "open_opportunities", "integer"),
-    TableColumn("Last e-mail (UTC)", "last_email_at", "datetime"),
-    TableColumn("E-mails, 90 days", "emails_90d", "integer"),
+    TableColumn("Engagement", "state"),
+    TableColumn("Last client mail (UTC)", "last_inbound_at", "datetime"),
+    TableColumn("Last mail to client (UTC)", "last_outbound_at", "datetime"),
+    TableColumn("Touches, 90 days", "touches_90d", "integer"),
     TableColumn("Last meeting (UTC)", "last_meeting_at", "datetime"),
     TableColumn("Next meeting (UTC)", "next_meeting_at", "datetime"),
     TableColumn("Next meeting", "next_meeting_subject"),
@@ -71,7 +75,7 @@ DATA_ISSUE_TABLE = (
     TableColumn("What was wrong", "problem"),
     TableColumn("What kamsync did", "action"),
 )
-_ENGAGEMENT_FIELDS = ("last_email_at", "emails_90d")
+_ENGAGEMENT_FIELDS = ("state", "last_inbound_at", "last_outbound_at", "touches_90d")
 _MEETING_FIELDS = ("last_meeting_at", "next_meeting_at", "next_meeting_subject")
 _ENGAGEMENT_INPUTS = ("account_id", *_ENGAGEMENT_FIELDS)
 _KEY_ACCOUNT_INPUTS = tuple(
@@ -104,10 +108,14 @@ def build_workbook(
     goal_problems: pd.DataFrame | None = None,
     meetings: pd.DataFrame | None = None,
     data_issues: pd.DataFrame | None = None,
+    intelligence: Mapping[str, pd.DataFrame] | None = None,
 ) -> bytes:
     """The .xlsx report as bytes: sheets "Summary", "Key accounts" and "Deadlines", with
     `goals` (`transforms.goals.attainment`) "Goals" and "Goal issues" too, and with
-    `data_issues` (`transforms.data_issues`) a "Data issues" sheet.
+    `data_issues` (`transforms.data_issues`) a "Data issues" sheet, and with `intelligence`
+    (the analysis' health, health_components, health_changes, complaints, engagement,
+    unanswered, team, data_quality and unmatched frames) the sheets "Health", "Complaints",
+    "Engagement", "Team", "Data quality" and "Unmatched".
 
     A naive `generated_at` is taken as UTC, like every timestamp in the workbook.
     """
@@ -149,18 +157,28 @@ def build_workbook(
         issues_sheet = printable_sheet(workbook, DATA_ISSUES_SHEET)
         write_table(issues_sheet, data_issues, DATA_ISSUE_TABLE, name="DataIssues",
                     formats=formats)  # fmt: skip
+    if intelligence is not None:
+        frames = intelligence
+        add_intelligence_sheets(
+            workbook, formats, health=frames["health"],
+            health_components=frames["health_components"],
+            health_changes=frames["health_changes"], complaints=frames["complaints"],
+            engagement=frames["engagement"], unanswered=frames["unanswered"],
+            team=frames["team"], data_quality=frames["data_quality"],
+            unmatched=frames["unmatched"], key_accounts=key_accounts,
+        )  # fmt: skip
     workbook.close()
     return buffer.getvalue()
 
 
 def _accounts_with_engagement(key_accounts: pd.DataFrame, engagement: pd.DataFrame) -> pd.DataFrame:
-    """Key accounts by revenue (the chart reads the top rows) with last e-mail and recent count."""
+    """Key accounts by revenue (the chart reads the top rows) with their engagement
+    (`transforms.engagement.account_engagement`): state, last mail each way, touches."""
     touches = engagement.drop_duplicates("account_id").set_index("account_id")
     ordered = key_accounts.sort_values("t12m_revenue", ascending=False, kind="stable")
-    return ordered.assign(
-        last_email_at=lookup(ordered["account_id"], touches["last_email_at"]),
-        emails_90d=lookup(ordered["account_id"], touches["emails_90d"]).fillna(0),
-    ).reset_index(drop=True)
+    found = {field: lookup(ordered["account_id"], touches[field]) for field in _ENGAGEMENT_FIELDS}
+    found["touches_90d"] = found["touches_90d"].fillna(0)
+    return ordered.assign(**found).reset_index(drop=True)
 
 
 def _with_meetings(accounts: pd.DataFrame, meetings: pd.DataFrame | None) -> pd.DataFrame:

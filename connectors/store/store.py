@@ -92,16 +92,50 @@ class Store:
         *,
         include_deleted: bool = False,
         where: Mapping[str, str] | None = None,
+        columns: Sequence[str] = (),
     ) -> pd.DataFrame:
         """The mirrored records of one object; an empty frame when none are mirrored.
 
         `where` (field -> value) keeps the records whose JSON fields equal those strings,
-        filtered in SQL; a `mailbox` field is read through an index.
+        filtered in SQL; a `mailbox` field is read through an index. Every name in `columns`
+        is a column of the answer (all None when no record has it, e.g. before the first pull).
         """
         with self._transaction() as connection:
-            return mirror.read_table(
+            frame = mirror.read_table(
                 connection, source, object_name, include_deleted=include_deleted, where=where
             )
+        missing = [column for column in columns if column not in frame.columns]
+        return frame.assign(**{column: None for column in missing}) if missing else frame
+
+    def read_tables(
+        self, source: str, columns: Mapping[str, Sequence[str]]
+    ) -> dict[str, pd.DataFrame]:
+        """Several mirrored objects of one source (name -> the columns each must have)."""
+        return {
+            name: self.read_table(source, name, columns=wanted) for name, wanted in columns.items()
+        }
+
+    def replace_records(
+        self,
+        source: str,
+        object_name: str,
+        records: pd.DataFrame,
+        *,
+        id_column: str,
+        where: Mapping[str, str],
+    ) -> tuple[int, int]:
+        """Make the live records scoped by `where` exactly `records` (a snapshot such as a
+        KAM's goals table): upsert them and hide the scoped ones no longer there, in one
+        transaction. Returns (written, hidden)."""
+        with self._transaction() as connection:
+            kept = mirror.read_fields(connection, source, object_name, [id_column], where=where)
+            written = mirror.upsert_records(
+                connection, source, object_name, records, id_column=id_column,
+                modstamp_column=None,
+            )  # fmt: skip
+            gone = set(kept[id_column].astype(str)) - set(records[id_column].astype(str))
+            hidden = mirror.mark_deleted(connection, source, object_name, sorted(gone))
+        return written, hidden
 
     def read_fields(
         self,

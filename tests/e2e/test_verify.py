@@ -50,7 +50,7 @@ def test_verify_names_each_thing_that_is_off_and_writes_nothing(
         found = "\n".join(verify_findings(sandbox))
 
         assert code == 1 and "things off" in output, output
-        assert "mirror count | Account | 29 mirrored, 30 in the org" in found
+        assert "mirror count | Account | 30 mirrored, 31 in the org" in found
         assert f"To Do link | {mailbox} | record {record}: task {task_id} has no link" in found
         assert f"duplicate task | {mailbox} | record {record}: 2 tasks in To Do" in found
         assert "outbox failed | todo.create | todo:" in found and ": HTTP 503" in found

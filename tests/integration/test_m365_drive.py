@@ -16,8 +16,9 @@ from config.settings import Settings
 from connectors.m365 import GraphClient, GraphError, upload_file
 from connectors.m365.drive import DEFAULT_CHUNK, FRAGMENT_QUANTUM
 from connectors.m365.workbook import WorkbookNotFound, read_table
-from flows.report import kam_goals
+from flows.pull_goals import GOAL_READS, GOALS, pull_goals
 from tests.integration.stores import Runtimes
+from transforms.goals import mirrored_goals
 
 pytestmark = pytest.mark.integration
 
@@ -177,7 +178,7 @@ def test_a_missing_goals_workbook_names_mailbox_path_and_table(
         read_table(graph, kam, sandbox_settings.reports.goals_workbook, "Targets")
 
 
-def test_report_goals_read_every_kam_and_warn_for_a_missing_workbook(
+def test_goals_are_mirrored_per_kam_and_a_missing_workbook_is_a_problem_row(
     sandbox_settings: Settings, store_url: str, runtimes: Runtimes
 ) -> None:
     kams = sandbox_settings.m365.mailboxes
@@ -195,7 +196,17 @@ def test_report_goals_read_every_kam_and_warn_for_a_missing_workbook(
     )
     runtime.store.upsert_records("salesforce", "Account", accounts)
 
-    goals, problems = kam_goals(runtime, date.today())
+    pulls = [pull_goals.fn(runtime, mailbox) for mailbox in settings.m365.mailboxes]
+    assert [pull.rows is None for pull in pulls] == [False] * len(kams) + [True]
+    store = runtime.store
+    checked = mirrored_goals(
+        store.read_table("m365", GOALS), store.read_table("m365", GOAL_READS),
+        store.read_table("salesforce", "Account"),
+        store.read_table("salesforce", "Opportunity", columns=["AccountId", "Amount", "CloseDate",
+                                                               "IsWon"]),
+        kams=settings.m365.mailboxes, today=date.today(),
+    )  # fmt: skip
+    goals, problems = checked.goals, checked.problems
 
     assert set(goals["kam"]) == {kams[0]}  # the other KAM's accounts are not in this mirror
     assert goals["account_id"].isin(known["Account Id"]).all()

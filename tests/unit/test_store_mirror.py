@@ -256,3 +256,32 @@ def test_string_and_float_columns_store_missing_values_as_null(store: Store) -> 
         {"Id": "001B", "Name": None, "Score": None},
         {"Id": "001C", "Name": "Initech", "Score": None},
     ]
+
+
+def test_read_table_gives_every_asked_column_even_before_the_first_pull(store: Store) -> None:
+    empty = store.read_table("salesforce", "Case", columns=["Id", "Priority"])
+    assert list(empty.columns) == ["Id", "Priority"] and empty.empty
+
+    store.upsert_records("salesforce", "Case", accounts({"Id": "500A", "SystemModstamp": "x"}))
+    tables = store.read_tables("salesforce", {"Case": ["Id", "Priority"], "Task": ["Id"]})
+    assert tables["Case"]["Priority"].tolist() == [None]
+    assert list(tables["Task"].columns) == ["Id"]
+
+
+def test_replace_records_keeps_a_snapshot_per_scope(store: Store) -> None:
+    """A KAM's goals table as it is now: rows gone from the sheet disappear, another
+    KAM's rows stay."""
+    ann = accounts(
+        {"id": "ann#2", "kam": "ann", "Goal": 1}, {"id": "ann#3", "kam": "ann", "Goal": 2}
+    )
+    bob = accounts({"id": "bob#2", "kam": "bob", "Goal": 9})
+    store.replace_records("m365", "goals", ann, id_column="id", where={"kam": "ann"})
+    store.replace_records("m365", "goals", bob, id_column="id", where={"kam": "bob"})
+
+    written, hidden = store.replace_records(
+        "m365", "goals", ann.iloc[[1]].assign(Goal=5), id_column="id", where={"kam": "ann"}
+    )
+
+    assert (written, hidden) == (1, 1)
+    goals = store.read_table("m365", "goals").set_index("id")["Goal"].to_dict()
+    assert goals == {"ann#3": 5, "bob#2": 9}

@@ -8,9 +8,12 @@ import io
 
 import openpyxl
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms import build_workbook, collect_deadlines, select_key_accounts
 from transforms.data_issues import DATA_ISSUE_COLUMNS, data_issues
+from transforms.engagement import ENGAGEMENT_COLUMNS
 
 TODAY = dt.date(2026, 11, 27)
 NOW = dt.datetime(2026, 11, 27, 6, 30, tzinfo=dt.UTC)
@@ -63,7 +66,9 @@ def test_close_dates_excel_cannot_show_are_written_as_text() -> None:
     contracts = pd.DataFrame(columns=["Id", "AccountId", "ContractNumber", "Status", "EndDate"])
     accounts = key_accounts()
     deadlines = collect_deadlines(accounts, tasks, OPPORTUNITIES, contracts, today=TODAY)
-    engagement = pd.DataFrame(columns=["account_id", "last_email_at", "emails_90d"])
+    engagement = pd.DataFrame(
+        columns=["account_id", "state", "last_inbound_at", "last_outbound_at", "touches_90d"]
+    )
     content = build_workbook(
         accounts, deadlines, engagement, generated_at=NOW, company="C",
         data_issues=data_issues({"Opportunity": OPPORTUNITIES}),
@@ -126,7 +131,7 @@ def test_the_workbook_has_a_data_issues_sheet_with_formulas_kept_as_text() -> No
     )
     content = build_workbook(
         key_accounts(), empty_deadlines,
-        pd.DataFrame(columns=["account_id", "last_email_at", "emails_90d"]),
+        pd.DataFrame(columns=list(ENGAGEMENT_COLUMNS)),
         generated_at=NOW, company="C", data_issues=issues,
     )  # fmt: skip
     workbook = openpyxl.load_workbook(io.BytesIO(content))
@@ -136,3 +141,14 @@ def test_the_workbook_has_a_data_issues_sheet_with_formulas_kept_as_text() -> No
     assert any(str(cell.value).startswith("=HYPERLINK") for cell in cells)
     names = [c.value for c in workbook["Key accounts"]["A"][1:]]
     assert "Bell Corp" in names  # control character stripped
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(st.text())
+def test_the_quick_name_prefilter_never_hides_a_problem(text: str) -> None:
+    """Names are first searched with one cheap pattern; whatever the full check flags, that
+    pattern must find too."""
+    from transforms import data_issues as module
+
+    if module._name_problem(text) is not None:
+        assert module._SUSPECTS[module._name_problem].search(text)

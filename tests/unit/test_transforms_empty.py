@@ -13,19 +13,19 @@ import pandas as pd
 from transforms import (
     build_workbook,
     collect_deadlines,
-    last_email_touch,
     plan_todo_tasks,
     render_digest,
     select_key_accounts,
     unassigned_deadlines,
 )
 from transforms import deadlines as deadline_inputs
-from transforms import engagement as engagement_inputs
 from transforms import goals as goal_inputs
 from transforms import key_accounts as key_account_inputs
 from transforms import mailbox_scope as scope_inputs
 from transforms import meetings as meeting_inputs
+from transforms.attribution import ATTRIBUTION_COLUMNS
 from transforms.data_issues import data_issues
+from transforms.engagement import account_engagement
 from transforms.mailbox_scope import mailboxes_in_scope
 from transforms.todo_plan import closed_record_ids, linked_task_states
 
@@ -52,15 +52,13 @@ def test_every_transform_accepts_empty_inputs_and_the_reports_are_built() -> Non
         empty(deadline_inputs.CONTRACT_COLUMNS),
         today=TODAY,
     )
-    engagement = last_email_touch(
-        empty(engagement_inputs.MESSAGE_COLUMNS),
-        empty(engagement_inputs.CONTACT_COLUMNS),
-        key_accounts,
-        today=TODAY,
+    engagement = account_engagement(
+        empty(ATTRIBUTION_COLUMNS), key_accounts, empty(["Id", "Key_Account__c"]), now=NOW
     )
-    meetings = meeting_inputs.meetings_by_account(
-        empty(meeting_inputs.EVENT_COLUMNS), empty(meeting_inputs.CONTACT_COLUMNS), now=NOW
-    )
+    meetings = meeting_inputs.meetings_of_accounts(
+        empty(ATTRIBUTION_COLUMNS), empty(meeting_inputs.EVENT_COLUMNS),
+        key_accounts["account_id"], now=NOW,
+    )  # fmt: skip
     links = linked_task_states(
         empty(["mailbox", "external_id", "task_id", "list_id"]),
         empty(["id", "title", "due_date", "status"]),
@@ -113,9 +111,10 @@ def test_a_workbook_without_engagement_or_meetings_rows_has_blank_columns() -> N
           "open_opportunities": 0, "reason": "top revenue", "domain": "acme.com"}]
     )  # fmt: skip
     engagement = pd.DataFrame(
-        {"account_id": pd.Series(dtype=object),
-         "last_email_at": pd.Series(dtype="datetime64[us, UTC]"),
-         "emails_90d": pd.Series(dtype=int)}
+        {"account_id": pd.Series(dtype=object), "state": pd.Series(dtype=object),
+         "last_inbound_at": pd.Series(dtype="datetime64[us, UTC]"),
+         "last_outbound_at": pd.Series(dtype="datetime64[us, UTC]"),
+         "touches_90d": pd.Series(dtype=int)}
     )  # fmt: skip
     meetings = empty(meeting_inputs.MEETING_COLUMNS).astype(
         {"last_meeting_at": "datetime64[us, UTC]", "next_meeting_at": "datetime64[us, UTC]"}
@@ -128,4 +127,4 @@ def test_a_workbook_without_engagement_or_meetings_rows_has_blank_columns() -> N
     header = [cell.value for cell in sheet[1]]
     row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
     assert row["Account"] == "Acme"
-    assert row["Last e-mail (UTC)"] is None and row["E-mails, 90 days"] == 0
+    assert row["Last client mail (UTC)"] is None and row["Touches, 90 days"] == 0

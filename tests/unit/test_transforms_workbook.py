@@ -65,8 +65,10 @@ DEADLINES = pd.DataFrame(
 ENGAGEMENT = pd.DataFrame(
     {
         "account_id": ["A1", "A2"],
-        "last_email_at": pd.to_datetime(pd.Series(["2026-11-20T09:15:00Z", None]), utc=True),
-        "emails_90d": [4, 0],
+        "state": ["on track", "cold"],
+        "last_inbound_at": pd.to_datetime(pd.Series(["2026-11-20T09:15:00Z", None]), utc=True),
+        "last_outbound_at": pd.to_datetime(pd.Series(["2026-11-21T10:00:00Z", None]), utc=True),
+        "touches_90d": [4, 0],
     }
 )
 
@@ -104,11 +106,13 @@ def test_key_accounts_is_a_table_in_revenue_order_with_readable_headers() -> Non
 
     header = rows[0]
     assert header[:5] == ("Account", "KAM", "KAM e-mail", "Industry", "T12M revenue")
-    assert {"Open pipeline", "Last e-mail (UTC)", "E-mails, 90 days", "Why key"} <= set(header)
+    assert {"Open pipeline", "Engagement", "Last client mail (UTC)", "Touches, 90 days",
+            "Why key"} <= set(header)  # fmt: skip
     assert len(rows) - 1 == len(KEY_ACCOUNTS)
     assert [row[0] for row in rows[1:3]] == ["Beta", INJECTION]
-    last_email = rows[2][header.index("Last e-mail (UTC)")]
+    last_email = rows[2][header.index("Last client mail (UTC)")]
     assert last_email == dt.datetime(2026, 11, 20, 9, 15)
+    assert rows[1][header.index("Engagement")] == "cold"
 
 
 def test_deadlines_table_has_due_dates_and_days_left() -> None:
@@ -167,7 +171,7 @@ def test_summary_shows_headline_figures_and_a_top_15_revenue_chart() -> None:
 def test_empty_report_still_opens_with_empty_tables() -> None:
     workbook = open_report(KEY_ACCOUNTS.iloc[0:0], DEADLINES.iloc[0:0])
 
-    assert table_rows(workbook, "Key accounts", "KeyAccounts")[1] == (None,) * 18
+    assert table_rows(workbook, "Key accounts", "KeyAccounts")[1] == (None,) * 20
     assert workbook["Summary"]._charts == []
 
 
