@@ -31,6 +31,7 @@ from transforms.data_issues import DATA_ISSUE_COLUMNS, data_issues
 from transforms.data_quality import data_quality
 from transforms.deadlines import collect_deadlines
 from transforms.engagement import account_engagement, unanswered_mail
+from transforms.frames import collector_paused
 from transforms.goals import GOAL_COLUMNS, PROBLEM_COLUMNS, mirrored_goals
 from transforms.health import account_health
 from transforms.health_changes import health_changes
@@ -183,6 +184,20 @@ def analyse(
     instance_url: str,
 ) -> Analysis:
     """The whole analysis of one cycle."""
+    with collector_paused():
+        return _analyse(mirror, key_accounts, settings, today=today, now=now,
+                        instance_url=instance_url)  # fmt: skip
+
+
+def _analyse(
+    mirror: MirrorFrames,
+    key_accounts: pd.DataFrame,
+    settings: Settings,
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    instance_url: str,
+) -> Analysis:
     sf = mirror.salesforce
     deadlines = collect_deadlines(
         key_accounts, sf["Task"], sf["Opportunity"], sf["Contract"], today=today,

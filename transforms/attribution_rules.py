@@ -163,6 +163,8 @@ def account_domain_table(
     direct = pd.concat([own, extra], ignore_index=True).dropna()
     direct = direct[~direct["domain"].isin(blocked) & (direct["domain"] != "")]
     ancestors = account_ancestors(accounts)
+    claimed = set(direct["domain"])
+    direct = direct[~direct["domain"].isin(_shared_by_families(direct, ancestors))]
     inherited = direct.merge(ancestors, on="account_id")
     subsidiary = pd.DataFrame(
         {
@@ -171,9 +173,20 @@ def account_domain_table(
             "rule": "subsidiary_domain",
         }
     )
-    learnt = _contact_domains(people, ancestors, set(blocked) | set(direct["domain"]))
+    learnt = _contact_domains(people, ancestors, set(blocked) | claimed)
     table = pd.concat([direct, subsidiary, learnt], ignore_index=True)
     return table.drop_duplicates(["domain", "account_id"]).reset_index(drop=True)
+
+
+def _shared_by_families(direct: pd.DataFrame, ancestors: pd.DataFrame) -> set[str]:
+    """Domains that accounts of different families claim (a duplicate account, two
+    clients on one website): they say nothing about which one a mail is about."""
+    tops = ancestors.groupby("account_id")["ancestor_id"].last()
+    top = direct["account_id"].map(tops).astype(object)
+    root = top.where(top.notna(), direct["account_id"])
+    families = pd.DataFrame({"domain": direct["domain"], "root": root.to_numpy()})
+    per_domain = families.drop_duplicates().groupby("domain").size()
+    return set(per_domain[per_domain > 1].index)
 
 
 def account_ancestors(accounts: pd.DataFrame, max_depth: int = 20) -> pd.DataFrame:

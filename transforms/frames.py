@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: an analysis makes millions of lists, strings
+    and small frames and none forms a cycle, so collections run over and over for nothing.
+    Restored (if it was on) however the block ends."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def require_columns(frame: pd.DataFrame, frame_name: str, columns: Iterable[str]) -> None:

@@ -46,9 +46,10 @@ def without_unheld_meetings(touches: pd.DataFrame, events: pd.DataFrame) -> pd.D
     with_declines = uid.isin(uid[_has_a_decline(events["responses"])])
     answers = _organizer_answers(events[with_declines.to_numpy()])
     doubtful = np.flatnonzero(keep & meetings["ical_uid"].isin(answers).to_numpy())
+    uids = meetings["ical_uid"].to_numpy(object)
+    people = meetings["client_addresses"].to_numpy(object)
     for position in doubtful:
-        row = meetings.iloc[position]
-        keep[position] = _someone_comes(row["client_addresses"], answers.get(row["ical_uid"]))
+        keep[position] = _someone_comes(people[position], answers.get(uids[position]))
     kept = is_meeting.copy()
     kept[is_meeting] = keep
     return touches[~is_meeting | kept]

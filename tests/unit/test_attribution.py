@@ -189,7 +189,7 @@ def test_a_free_mail_address_in_the_crm_still_matches_as_a_contact() -> None:
 
 def test_a_private_address_spelt_as_one_contacts_name_matches_that_contact() -> None:
     result = run([mail(1, "kristy.hart77@outlook.com", KAM)])
-    assert pairs(result) == {("<1@mail>", "A2", "contact")}
+    assert pairs(result) == {("<1@mail>", "A2", "contact_name")}
     assert result.items.iloc[0]["confidence"] < RULES["contact"]
 
 
@@ -306,3 +306,27 @@ def test_messy_values_do_not_break_attribution() -> None:
     result = run([messy, odd], contacts=[*CONTACTS, {"Id": "C8", "AccountId": None, "Email": 3}])
     assert pairs(result) == {("<1@mail>", "A1", "contact")}
     assert set(result.exclusions["reason"]) == {"internal only"}
+
+
+def test_a_domain_two_unrelated_accounts_claim_matches_neither_by_domain() -> None:
+    """A duplicate account on the client's website must not pull the client's mail too;
+    a subsidiary on its parent's website still counts for both."""
+    accounts = [
+        *ACCOUNTS,
+        {"Id": "A9", "Name": "ACME Corp", "Website": "http://acme.example/", "ParentId": None},
+        {"Id": "A5", "Name": "Beta Services", "Website": "beta.example", "ParentId": "A2"},
+    ]
+    result = run(
+        [
+            mail(1, "ann@acme.example", KAM),  # Ann is a contact of A1
+            mail(2, "zed@acme.example", KAM),  # nobody's contact
+            mail(3, "zed@beta.example", KAM),
+        ],
+        accounts=accounts,
+    )
+
+    found = pairs(result)
+    assert ("<1@mail>", "A1", "contact") in found
+    assert not {pair for pair in found if pair[1] == "A9"}
+    assert not {pair for pair in found if pair[0] == "<2@mail>"}
+    assert {("<3@mail>", "A2", "domain"), ("<3@mail>", "A5", "domain")} <= found
