@@ -20,7 +20,7 @@ import pandas as pd
 
 from transforms.account_calendars import AccountCalendars, account_calendars
 from transforms.business_hours import BusinessCalendar, business_hours_elapsed
-from transforms.frames import column_or, lookup, require_columns, to_datetime_utc
+from transforms.frames import column_or, lookup, require_columns, to_bool, to_datetime_utc
 
 CASE_COLUMNS: tuple[str, ...] = ("Id", "AccountId", "CaseNumber", "Subject", "Status")
 CASE_COLUMNS += ("Priority", "IsClosed", "CreatedDate", "ClosedDate", "OwnerId")
@@ -148,7 +148,7 @@ def _cases_in_window(
     keyed = cases[cases["AccountId"].isin(key_accounts["account_id"].dropna())]
     created = _moments(keyed["CreatedDate"])
     closed_flag = column_or(keyed, "IsClosed", None)
-    is_closed = _flags(closed_flag)
+    is_closed = to_bool(closed_flag)
     unknown_flag = closed_flag.isna()
     is_closed[unknown_flag] = keyed["ClosedDate"].notna()[unknown_flag] | (
         _text(keyed["Status"])[unknown_flag].str.strip().str.lower().eq("closed")
@@ -280,12 +280,6 @@ def _text(values: pd.Series) -> pd.Series:
     return pd.Series(found, index=values.index, dtype=object)
 
 
-def _flags(values: pd.Series) -> pd.Series:
-    """A checkbox column read like frames.to_bool (True, 1 or "true"), vectorised."""
-    raw = values.astype(object)
-    return (raw.eq(True) | raw.astype(str).str.strip().str.lower().eq("true")).astype(bool)
-
-
 def _moments(values: pd.Series) -> pd.Series:
     """UTC timestamps at one resolution (merge_asof and comparisons need equal dtypes)."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -296,7 +290,7 @@ def _moments(values: pd.Series) -> pd.Series:
 def _first_public_comment(window: pd.DataFrame, case_comments: pd.DataFrame) -> pd.Series:
     """Earliest published comment on each case created after the case opened."""
     comments = case_comments[case_comments["ParentId"].isin(window["case_id"])]
-    comments = comments[_flags(comments["IsPublished"]).to_numpy()]
+    comments = comments[to_bool(comments["IsPublished"]).to_numpy()]
     posted = pd.DataFrame(
         {"case_id": comments["ParentId"], "posted_at": _moments(comments["CreatedDate"])}
     )

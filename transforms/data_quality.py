@@ -104,7 +104,7 @@ def data_quality(
     require_columns(touches, "touches", TOUCH_COLUMNS)
     names = _account_names(accounts)
     key_ids = set(key_accounts["account_id"].dropna().astype(str))
-    live_contacts = contacts[~_flag(contacts, "IsDeleted")]
+    live_contacts = contacts[~to_bool(column_or(contacts, "IsDeleted", False))]
     findings = [
         owners_without_mailbox(key_accounts, mailboxes=mailboxes),
         duplicate_findings(accounts, key_ids, threshold=duplicate_threshold),
@@ -199,7 +199,8 @@ def overdue_opportunities(
     """Open opportunities whose CloseDate has passed, with the days overdue and the amount."""
     close_dates = to_date(opportunities["CloseDate"])
     past = opportunities[close_dates.lt(day_timestamp(today))]
-    rows = past[~_flag(past, "IsClosed") & ~_flag(past, "IsDeleted")]
+    is_open = ~to_bool(column_or(past, "IsClosed", False))
+    rows = past[is_open & ~to_bool(column_or(past, "IsDeleted", False))]
     closed_on = close_dates[rows.index]
     days = (day_timestamp(today) - closed_on).dt.days
     amounts = pd.to_numeric(column_or(rows, "Amount", None), errors="coerce")
@@ -352,14 +353,6 @@ def _agreeing_keys(
         ("city", normalise_city(city), normalise_city(other_city)),
     )
     return [key for key, mine, theirs in pairs if mine is not None and mine == theirs]
-
-
-def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
-    """A checkbox column read like `to_bool` (False when absent), without the per-row pass
-    when the mirror already holds real booleans."""
-    if column in frame.columns and frame[column].dtype == bool:
-        return frame[column]
-    return to_bool(column_or(frame, column, False))
 
 
 def _text(values: pd.Series) -> pd.Series:

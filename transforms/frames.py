@@ -84,6 +84,14 @@ def to_text(values: pd.Series) -> pd.Series:
     return pd.Series(text, index=values.index, dtype=object)
 
 
+def lower_text(values: pd.Series) -> pd.Series:
+    """The text values of a column stripped and lower-cased (each distinct value once); None
+    where the value is not text."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    table = [value.strip().lower() if isinstance(value, str) else None for value in uniques]
+    return pd.Series(np.array([*table, None], dtype=object)[codes], index=values.index)
+
+
 def column_or(frame: pd.DataFrame, column: str | None, default: Any) -> pd.Series:
     """The named column, or a column filled with `default` when it is absent (optional fields)."""
     if column is not None and column in frame.columns:

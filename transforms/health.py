@@ -17,14 +17,19 @@ import numpy as np
 import pandas as pd
 
 from transforms.deadlines import ACTIVATED_CONTRACT_STATUS
-from transforms.frames import column_or, day_timestamp, require_columns, to_date
+from transforms.frames import (
+    column_or,
+    day_timestamp,
+    lower_text,
+    require_columns,
+    to_bool,
+    to_date,
+)
 from transforms.revenue_trend import (
     NEUTRAL,
     account_positions,
     formatted,
-    lower_text,
     pipeline_component,
-    read_flags,
     revenue_trend_component,
     revenue_years,
 )
@@ -182,7 +187,7 @@ def complaints_component(complaints: pd.DataFrame, ids: pd.Index) -> pd.DataFram
     """Each complaint in the window costs a share of the points: breached 0.4, at risk 0.2,
     other open 0.1; complaints closed within SLA cost nothing."""
     state = lower_text(complaints["state"])
-    is_open = ~read_flags(complaints["is_closed"])
+    is_open = ~to_bool(complaints["is_closed"])
     kinds = {
         "breached": state.eq("breached"),
         "at risk": state.eq("at risk"),
@@ -320,7 +325,7 @@ def _joined(*parts: np.ndarray) -> np.ndarray:
 
 def _renewal_accounts(opportunities: pd.DataFrame) -> pd.Series:
     """Accounts with an open opportunity of Type "Renewal" or named "...renewal..."."""
-    open_deals = opportunities[~read_flags(opportunities["IsClosed"])]
+    open_deals = opportunities[~to_bool(opportunities["IsClosed"])]
     kind = lower_text(column_or(open_deals, "Type", None))
     codes, names = pd.factorize(column_or(open_deals, "Name", None).astype(object))
     named = np.array([*(isinstance(n, str) and "renewal" in n.lower() for n in names), False])

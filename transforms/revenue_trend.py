@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from transforms.frames import day_timestamp, require_columns, to_date, to_number
+from transforms.frames import day_timestamp, require_columns, to_bool, to_date, to_number
 
 OPPORTUNITY_COLUMNS = ("AccountId", "Amount", "CloseDate", "IsClosed", "IsWon")
 YEAR_DAYS = 365
@@ -38,8 +38,8 @@ def revenue_years(
     year = pd.Timedelta(days=YEAR_DAYS)
     amounts = to_number(opportunities["Amount"])
     amounts = amounts.where(np.isfinite(amounts) & amounts.gt(0), 0.0)
-    closed = read_flags(opportunities["IsClosed"])
-    won = closed & read_flags(opportunities["IsWon"])
+    closed = to_bool(opportunities["IsClosed"])
+    won = closed & to_bool(opportunities["IsWon"])
     position = account_positions(opportunities["AccountId"], account_ids)
     known = position >= 0
     wanted = {
@@ -137,25 +137,6 @@ def formatted(
     codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
     table = np.array([*(fmt(value) for value in uniques), missing], dtype=object)
     return table[codes]
-
-
-def read_flags(values: pd.Series) -> pd.Series:
-    """`frames.to_bool` without the per-value Python loop (same answers, 100k rows in ms):
-    True, 1 or "true" in any case and spacing are True; anything else is False."""
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.astype(bool)
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        return values.eq(1)
-    as_object = values.astype(object)
-    return as_object.isin([True, 1]) | lower_text(as_object).eq("true")
-
-
-def lower_text(values: pd.Series) -> pd.Series:
-    """The text values of a column stripped and lower-cased (each distinct value once); None
-    where the value is not text."""
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    table = [value.strip().lower() if isinstance(value, str) else None for value in uniques]
-    return pd.Series(np.array([*table, None], dtype=object)[codes], index=values.index)
 
 
 def format_money(amount: float) -> str:

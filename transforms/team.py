@@ -143,8 +143,7 @@ def _open_work(
         # Only the columns read, before filtering: copying all 18 task columns costs more.
         needed = ["IsClosed", "OwnerId"] + ([due] if due else [])
         frame, accounts = frame[needed][on_key], accounts[on_key]
-        closed = frame["IsClosed"]
-        is_open = ~(closed if closed.dtype == bool else to_bool(closed))
+        is_open = ~to_bool(frame["IsClosed"])
         overdue = to_date(frame[due]).lt(today) if due else pd.Series(False, index=frame.index)
         parts.append(
             pd.DataFrame(

@@ -5,30 +5,20 @@ count table with a chart beside it, and a second table (what moved, unanswered m
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
 import pandas as pd
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
 
 from transforms.excel_tables import (
     CellKind,
     TableColumn,
-    column_width,
-    highlight_flagged_rows,
-    write_cell,
 )
 from transforms.intelligence_tables import (
     BAND_ORDER,
     COMPLAINT_STATE_ORDER,
     ENGAGEMENT_STATE_ORDER,
     account_names,
-    category_counts,
     changes_worst_first,
     complaints_worst_first,
     component_label,
@@ -41,6 +31,19 @@ from transforms.intelligence_tables import (
     unanswered_worst_first,
     unmatched_worst_first,
 )
+from transforms.workbook_areas import (
+    AMBER,
+    MAX_TABLE_ROWS,
+    NOTHING_TO_REPORT,
+    ONE_DECIMAL,
+    RED,
+    Counts,
+    Sheets,
+    count_area,
+    main_table,
+    shade,
+    table_at,
+)
 from transforms.workbook_sheets import field_index, printable_sheet
 
 HEALTH_SHEET = "Health"
@@ -49,25 +52,9 @@ ENGAGEMENT_SHEET = "Engagement"
 TEAM_SHEET = "Team"
 DATA_QUALITY_SHEET = "Data quality"
 UNMATCHED_SHEET = "Unmatched"
-NOTHING_TO_REPORT = "Nothing to report"
 MOVES_TITLE = "What moved since the last cycle"
 UNANSWERED_TITLE = "Client mail waiting for a reply"
 
-# Green, amber and red as Excel's own "good / neutral / bad" cell styles colour them.
-_RED = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
-_AMBER = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
-_BAR_COLOURS = {
-    "green": "#63BE7B", "on track": "#63BE7B", "met": "#8EA9DB",
-    "amber": "#FFC000", "at risk": "#FFC000", "slipping": "#FFC000",
-    "red": "#F8696B", "breached": "#F8696B", "cold": "#F8696B",
-}  # fmt: skip
-# Beside a main table: a count table two columns wide, its chart below it, filling both.
-_COUNT_COLUMN_WIDTH = 26
-_CHART_SIZE = {"width": 370, "height": 260}
-_ONE_DECIMAL = "0.0"
-#: Rows per table: enough for any key-account list, a bound on long tails (data quality,
-#: unknown correspondents) that would make the report slow to write and to open.
-MAX_TABLE_ROWS = 10_000
 
 HEALTH_CHANGE_TABLE = (
     TableColumn("Account", "account_name"),
@@ -146,42 +133,9 @@ UNMATCHED_TABLE = (
     TableColumn("Suggested last name", "suggested_last_name"), TableColumn("Why", "reason"),
     TableColumn("Likely account id", "likely_account_id"),
 )  # fmt: skip
+
+
 # Hours and ratios read best with one decimal; every other number column is a whole number.
-_DECIMAL_FIELDS = frozenset(
-    {
-        "first_response_sla_hours", "first_response_hours_used", "resolution_sla_hours",
-        "resolution_hours_used", "business_hours_waiting", "reply_sla_hours",
-        "team_median_load", "load_ratio",
-    }
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class _Sheets:
-    """What every intelligence sheet shares: formats, and how many rows a table may show."""
-
-    cells: dict[CellKind, Format]
-    decimal: Format
-    red: Format
-    amber: Format
-    title: Format
-    max_rows: int
-
-    def for_field(self, field: str) -> Mapping[CellKind, Format]:
-        return {**self.cells, "integer": self.decimal} if field in _DECIMAL_FIELDS else self.cells
-
-
-@dataclass(frozen=True)
-class _Counts:
-    """A count table beside a main table, charted: how many rows per band or state."""
-
-    title: str
-    label: str
-    field: str
-    order: tuple[str, ...]
-    name: str
-
-
 def add_intelligence_sheets(
     workbook: Workbook,
     formats: dict[CellKind, Format],
@@ -206,11 +160,11 @@ def add_intelligence_sheets(
         complaints=complaints, engagement=engagement, unanswered=unanswered, team=team,
         data_quality=data_quality, unmatched=unmatched, key_accounts=key_accounts,
     )  # fmt: skip
-    sheets = _Sheets(
+    sheets = Sheets(
         cells=formats,
-        decimal=workbook.add_format({"num_format": _ONE_DECIMAL}),
-        red=workbook.add_format(_RED),
-        amber=workbook.add_format(_AMBER),
+        decimal=workbook.add_format({"num_format": ONE_DECIMAL}),
+        red=workbook.add_format(RED),
+        amber=workbook.add_format(AMBER),
         title=workbook.add_format({"bold": True, "font_size": 12}),
         max_rows=max_rows,
     )
@@ -224,7 +178,7 @@ def add_intelligence_sheets(
 
 def _health_sheet(
     workbook: Workbook,
-    sheets: _Sheets,
+    sheets: Sheets,
     health: pd.DataFrame,
     components: pd.DataFrame,
     changes: pd.DataFrame,
@@ -233,17 +187,17 @@ def _health_sheet(
     """Score, band and each component's points per account; bands charted; what moved."""
     sheet = printable_sheet(workbook, HEALTH_SHEET)
     rows, columns = health_with_components(health, components, key_accounts)
-    end = _main_table(sheet, sheets, rows, columns, name="Health", red=("band", "red"),
+    end = main_table(sheet, sheets, rows, columns, name="Health", red=("band", "red"),
                       amber=("band", "amber"),
                       empty="no key accounts to score this cycle")  # fmt: skip
-    counts = _Counts("Key accounts per health band", "Band", "band", BAND_ORDER, "HealthBands")
-    end = _count_area(workbook, sheet, sheets, rows, counts, first_col=end + 2)
+    counts = Counts("Key accounts per health band", "Band", "band", BAND_ORDER, "HealthBands")
+    end = count_area(workbook, sheet, sheets, rows, counts, first_col=end + 2)
     moves = changes_worst_first(changes)
     sheet.write_string(0, end + 2, MOVES_TITLE, sheets.title)
     if moves.empty:
         sheet.write_string(1, end + 2, f"{NOTHING_TO_REPORT}: no score or band changed")
         return
-    _table_at(sheet, moves, HEALTH_CHANGE_TABLE, name="HealthChanges", row=1, col=end + 2,
+    table_at(sheet, moves, HEALTH_CHANGE_TABLE, name="HealthChanges", row=1, col=end + 2,
               sheets=sheets)  # fmt: skip
 
 
@@ -269,22 +223,22 @@ def health_with_components(
     return rows.assign(kam=kam, flagged=rows["band"].eq("red")), columns
 
 
-def _complaints_sheet(workbook: Workbook, sheets: _Sheets, complaints: pd.DataFrame) -> None:
+def _complaints_sheet(workbook: Workbook, sheets: Sheets, complaints: pd.DataFrame) -> None:
     """Complaints by SLA state, breached first, and a chart of how many are in each state."""
     sheet = printable_sheet(workbook, COMPLAINTS_SHEET)
     rows = complaints_worst_first(complaints)
     rows = rows.assign(breached=rows["state"].eq("breached"))
-    end = _main_table(sheet, sheets, rows, COMPLAINT_TABLE, name="Complaints",
+    end = main_table(sheet, sheets, rows, COMPLAINT_TABLE, name="Complaints",
                       red=("state", "breached"), amber=("state", "at risk"),
                       empty="no open complaints of key accounts, none closed recently")  # fmt: skip
-    counts = _Counts("Complaints per SLA state", "State", "state", COMPLAINT_STATE_ORDER,
+    counts = Counts("Complaints per SLA state", "State", "state", COMPLAINT_STATE_ORDER,
                      "ComplaintStates")  # fmt: skip
-    _count_area(workbook, sheet, sheets, rows, counts, first_col=end + 2)
+    count_area(workbook, sheet, sheets, rows, counts, first_col=end + 2)
 
 
 def _engagement_sheet(
     workbook: Workbook,
-    sheets: _Sheets,
+    sheets: Sheets,
     engagement: pd.DataFrame,
     unanswered: pd.DataFrame,
     key_accounts: pd.DataFrame,
@@ -295,12 +249,12 @@ def _engagement_sheet(
     rows = rows.assign(
         kam=kam_names(rows["account_id"], key_accounts), cold=rows["state"].eq("cold")
     )
-    end = _main_table(sheet, sheets, rows, ENGAGEMENT_TABLE, name="Engagement",
+    end = main_table(sheet, sheets, rows, ENGAGEMENT_TABLE, name="Engagement",
                       red=("state", "cold"), amber=("state", "slipping"),
                       empty="no key accounts to follow")  # fmt: skip
-    counts = _Counts("Key accounts per engagement state", "State", "state",
+    counts = Counts("Key accounts per engagement state", "State", "state",
                      ENGAGEMENT_STATE_ORDER, "EngagementStates")  # fmt: skip
-    end = _count_area(workbook, sheet, sheets, rows, counts, first_col=end + 2)
+    end = count_area(workbook, sheet, sheets, rows, counts, first_col=end + 2)
     waiting = unanswered_worst_first(unanswered)
     waiting = waiting.assign(
         account=account_names(waiting["account_id"], key_accounts),
@@ -313,36 +267,36 @@ def _engagement_sheet(
     if waiting.empty:
         sheet.write_string(1, col, f"{NOTHING_TO_REPORT}: no client mail is waiting")
         return
-    _table_at(sheet, waiting, UNANSWERED_TABLE, name="Unanswered", row=1, col=col, sheets=sheets)
+    table_at(sheet, waiting, UNANSWERED_TABLE, name="Unanswered", row=1, col=col, sheets=sheets)
     flag = col + field_index(UNANSWERED_TABLE, "over_sla")
     last_col = col + len(UNANSWERED_TABLE) - 1
-    _shade(sheet, first_row=2, rows=len(waiting), first_col=col, last_col=last_col,
+    shade(sheet, first_row=2, rows=len(waiting), first_col=col, last_col=last_col,
            test=f"${xl_col_to_name(flag)}3=TRUE", highlight=sheets.red)  # fmt: skip
 
 
-def _team_sheet(workbook: Workbook, sheets: _Sheets, team: pd.DataFrame) -> None:
+def _team_sheet(workbook: Workbook, sheets: Sheets, team: pd.DataFrame) -> None:
     """Everyone on a key-account team with their load, the overloaded first."""
     sheet = printable_sheet(workbook, TEAM_SHEET)
     rows = team_worst_first(team)
     rows = rows.assign(overloaded=rows["overloaded"].fillna(False).astype(bool))
-    _main_table(sheet, sheets, rows, TEAM_TABLE, name="Team", red=None, amber=None,
+    main_table(sheet, sheets, rows, TEAM_TABLE, name="Team", red=None, amber=None,
                 empty="no account team members on key accounts")  # fmt: skip
 
 
 def _data_quality_sheet(
-    workbook: Workbook, sheets: _Sheets, data_quality: pd.DataFrame, key_accounts: pd.DataFrame
+    workbook: Workbook, sheets: Sheets, data_quality: pd.DataFrame, key_accounts: pd.DataFrame
 ) -> None:
     """CRM data problems, high severity first, naming the records to fix."""
     sheet = printable_sheet(workbook, DATA_QUALITY_SHEET)
     rows = data_quality_worst_first(data_quality)
     rows = rows.assign(account=account_names(rows["account_id"], key_accounts))
-    _main_table(sheet, sheets, rows, DATA_QUALITY_TABLE, name="DataQuality",
+    main_table(sheet, sheets, rows, DATA_QUALITY_TABLE, name="DataQuality",
                 red=("severity", "high"), amber=("severity", "medium"),
                 empty="no CRM data problems found")  # fmt: skip
 
 
 def _unmatched_sheet(
-    workbook: Workbook, sheets: _Sheets, unmatched: pd.DataFrame, key_accounts: pd.DataFrame
+    workbook: Workbook, sheets: Sheets, unmatched: pd.DataFrame, key_accounts: pd.DataFrame
 ) -> None:
     """Outside correspondents no account claims, the busiest first, with a likely account."""
     sheet = printable_sheet(workbook, UNMATCHED_SHEET)
@@ -354,157 +308,5 @@ def _unmatched_sheet(
             TableColumn(c.header, c.field, "integer") if c.field == "mailboxes" else c
             for c in UNMATCHED_TABLE
         )
-    _main_table(sheet, sheets, rows, columns, name="Unmatched", red=None, amber=None,
+    main_table(sheet, sheets, rows, columns, name="Unmatched", red=None, amber=None,
                 empty="every outside correspondent matched an account")  # fmt: skip
-
-
-def _main_table(
-    sheet: Worksheet,
-    sheets: _Sheets,
-    rows: pd.DataFrame,
-    columns: Sequence[TableColumn],
-    *,
-    name: str,
-    red: tuple[str, str] | None,
-    amber: tuple[str, str] | None,
-    empty: str,
-) -> int:
-    """The sheet's table at A1 with a frozen header, red rows (the table's flag column) and
-    amber rows shaded, or "Nothing to report" when there are no rows. Returns its last column."""
-    sheet.freeze_panes(1, 0)
-    if rows.empty:
-        sheet.write_string(0, 0, f"{NOTHING_TO_REPORT}: {empty}", sheets.title)
-        sheet.set_column(0, 0, 60)
-        return 0
-    shown = _table_at(sheet, rows, columns, name=name, row=0, col=0, sheets=sheets)
-    flags = [column for column in columns if column.kind == "flag"]
-    if flags:
-        highlight_flagged_rows(sheet, flag_column=field_index(columns, flags[0].field),
-                               column_count=len(columns), row_count=shown,
-                               highlight=sheets.red)  # fmt: skip
-    if red is not None and not flags:
-        _shade_where(sheet, sheets.red, columns, shown, *red)
-    if amber is not None:
-        _shade_where(sheet, sheets.amber, columns, shown, *amber)
-    return len(columns) - 1
-
-
-def _shade_where(
-    sheet: Worksheet,
-    highlight: Format,
-    columns: Sequence[TableColumn],
-    rows: int,
-    field: str,
-    value: str,
-) -> None:
-    """Shade the main table's rows whose `field` holds `value` ("amber", "slipping", ...)."""
-    letter = xl_col_to_name(field_index(columns, field))
-    _shade(sheet, first_row=1, rows=rows, first_col=0, last_col=len(columns) - 1,
-           test=f'${letter}2="{value}"', highlight=highlight)  # fmt: skip
-
-
-def _shade(
-    sheet: Worksheet,
-    *,
-    first_row: int,
-    rows: int,
-    first_col: int,
-    last_col: int,
-    test: str,
-    highlight: Format,
-) -> None:
-    """Shade rows of a table where `test` (written for its first data row) holds."""
-    last_row = first_row + max(rows, 1) - 1
-    rule = {"type": "formula", "criteria": f"={test}", "format": highlight}
-    sheet.conditional_format(first_row, first_col, last_row, last_col, rule)
-
-
-def _count_area(
-    workbook: Workbook,
-    sheet: Worksheet,
-    sheets: _Sheets,
-    rows: pd.DataFrame,
-    counts: _Counts,
-    *,
-    first_col: int,
-) -> int:
-    """A titled count table at `first_col` with a column chart below; returns its last column."""
-    if rows.empty:
-        return first_col - 2  # no area: the next one starts where this one would have
-    col = first_col
-    sheet.set_column(col, col + 1, _COUNT_COLUMN_WIDTH)
-    tally = category_counts(rows[counts.field], counts.order)
-    sheet.write_string(0, col, counts.title, sheets.title)
-    table = (TableColumn(counts.label, "label"), TableColumn("Count", "count", "integer"))
-    _table_at(sheet, tally, table, name=counts.name, row=1, col=col, sheets=sheets, summary=True)
-    chart = workbook.add_chart({"type": "column"})
-    if chart is None:  # add_chart returns None only for an unknown chart type
-        raise RuntimeError("XlsxWriter refused to create a column chart")
-    last = 1 + len(tally)
-    chart.add_series(
-        {
-            "name": counts.title,
-            "categories": [sheet.name, 2, col, last, col],
-            "values": [sheet.name, 2, col + 1, last, col + 1],
-            "points": [{"fill": {"color": _BAR_COLOURS.get(label, "#A5A5A5")}}
-                       for label in tally["label"]],
-            "data_labels": {"value": True},
-        }
-    )  # fmt: skip
-    chart.set_title({"name": counts.title})
-    chart.set_legend({"none": True})
-    chart.set_y_axis({"num_format": "#,##0", "min": 0})
-    chart.set_size(_CHART_SIZE)
-    sheet.insert_chart(last + 2, col, chart)
-    return col + 1
-
-
-def _table_at(
-    sheet: Worksheet,
-    frame: pd.DataFrame,
-    columns: Sequence[TableColumn],
-    *,
-    name: str,
-    row: int,
-    col: int,
-    sheets: _Sheets,
-    summary: bool = False,
-) -> int:
-    """The first `max_rows` rows of `frame` as the Excel table `name`, its header at (row, col);
-    cells typed like `transforms.excel_tables.write_table` (never a formula), hours with one
-    decimal. Returns the rows shown; a line under the table counts those left out. A `summary`
-    table (counts) is never cut and keeps the widths its area set."""
-    shown = frame if summary else frame.head(sheets.max_rows)
-    for column_offset, column in enumerate(columns):
-        cell_formats = dict(sheets.for_field(column.field))
-        values = shown[column.field].tolist()
-        if column.kind == "text":
-            values = [_listed(value) for value in values]
-        for row_offset, value in enumerate(values, start=1):
-            write_cell(sheet, row + row_offset, col + column_offset, value, column.kind,
-                       cell_formats)  # fmt: skip
-        if not summary:
-            width = column_width(shown, column)
-            sheet.set_column(col + column_offset, col + column_offset, width)
-    sheet.add_table(
-        row,
-        col,
-        row + max(len(shown), 1),
-        col + len(columns) - 1,
-        {
-            "name": name,
-            "style": "Table Style Medium 2",
-            "columns": [{"header": column.header} for column in columns],
-        },
-    )
-    if len(frame) > len(shown):
-        note = f"Showing the worst {len(shown):,} of {len(frame):,} rows."
-        sheet.write_string(row + len(shown) + 2, col, note, sheets.title)
-    return len(shown)
-
-
-def _listed(value: Any) -> Any:
-    """Lists (roles, mailboxes, addresses) shown as comma-separated text."""
-    if isinstance(value, list | tuple | set | np.ndarray):
-        return ", ".join(str(item) for item in value)
-    return value

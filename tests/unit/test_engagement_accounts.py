@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from transforms.attribution import ATTRIBUTION_COLUMNS
 from transforms.engagement import ENGAGEMENT_COLUMNS, account_engagement
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
@@ -19,21 +20,7 @@ KEY_ACCOUNTS = pd.DataFrame(
         "reason": ["flagged in CRM", "top revenue", "top revenue"],
     }
 )
-TOUCH_COLUMNS = [
-    "source",
-    "item_id",
-    "internet_message_id",
-    "ical_uid",
-    "mailbox",
-    "occurred_at",
-    "account_id",
-    "rule",
-    "confidence",
-    "evidence",
-    "direction",
-    "client_addresses",
-    "conversation_id",
-]
+TOUCH_COLUMNS = list(ATTRIBUTION_COLUMNS)
 
 
 def touch(

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from transforms.attribution import ATTRIBUTION_COLUMNS
 from transforms.team import TEAM_COLUMNS, account_team
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
@@ -28,18 +29,7 @@ TEAM = pd.DataFrame(
         "TeamMemberRole": ["Support Lead", "Sales Engineer", "Anything"],
     }
 )
-TOUCH_COLUMNS = [
-    "source",
-    "item_id",
-    "internet_message_id",
-    "ical_uid",
-    "mailbox",
-    "occurred_at",
-    "account_id",
-    "direction",
-    "client_addresses",
-    "conversation_id",
-]
+TOUCH_COLUMNS = list(ATTRIBUTION_COLUMNS)
 NO_TOUCHES = pd.DataFrame(columns=TOUCH_COLUMNS)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from transforms.attribution import ATTRIBUTION_COLUMNS
 from transforms.business_hours import BusinessCalendar
 from transforms.engagement import UNANSWERED_COLUMNS, account_engagement, unanswered_mail
 
@@ -15,21 +16,7 @@ LONDON = BusinessCalendar("Europe/London", "GB", "ENG")
 FRIDAY_4PM_NY = pd.Timestamp("2026-12-04T21:00:00Z")
 MONDAY_4PM_NY = dt.datetime(2026, 12, 7, 21, 0, tzinfo=dt.UTC)
 MONDAY_3PM_NY = dt.datetime(2026, 12, 7, 20, 0, tzinfo=dt.UTC)
-TOUCH_COLUMNS = [
-    "source",
-    "item_id",
-    "internet_message_id",
-    "ical_uid",
-    "mailbox",
-    "occurred_at",
-    "account_id",
-    "rule",
-    "confidence",
-    "evidence",
-    "direction",
-    "client_addresses",
-    "conversation_id",
-]
+TOUCH_COLUMNS = list(ATTRIBUTION_COLUMNS)
 MESSAGE_COLUMNS = [
     "id",
     "mailbox",

@@ -14,7 +14,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlsxwriter.workbook import Workbook
 
 from transforms.excel_tables import cell_formats
-from transforms.workbook_intelligence import add_intelligence_sheets, category_counts
+from transforms.intelligence_tables import category_counts
+from transforms.workbook_intelligence import add_intelligence_sheets
 
 INJECTION = '=HYPERLINK("http://evil.example","Click")'
 SHEETS = ["Health", "Complaints", "Engagement", "Team", "Data quality", "Unmatched"]
